@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# lint.sh - the kernel's own checks over restack's kernel sources:
+#   sparse (make C=2: every file, whether or not it needs rebuilding), and
+#   checkpatch.pl --strict from Debian's linux-source of the same series.
+# Any warning from either fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${RESTACK_CACHE:=/var/cache/restack}"
+: "${KDIR:=$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}"
+SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
+SRC_DIR="$RESTACK_CACHE/linux-source/linux-source-6.1"
+
+command -v sparse >/dev/null || { echo "lint: sparse is not installed (apt-get install sparse)" >&2; exit 1; }
+
+# checkpatch.pl and the data files it reads come from the kernel source.
+if [ ! -f "$SRC_DIR/scripts/checkpatch.pl" ]; then
+	[ -f "$SRC_TARBALL" ] || { echo "lint: $SRC_TARBALL missing (apt-get install linux-source-6.1)" >&2; exit 1; }
+	mkdir -p "$RESTACK_CACHE/linux-source"
+	tar -xf "$SRC_TARBALL" -C "$RESTACK_CACHE/linux-source" \
+		linux-source-6.1/scripts linux-source-6.1/Documentation/dev-tools
+fi
+
+status=0
+
+echo "== sparse (make C=2)"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+make -s -C "$KDIR" M="$PWD" C=2 CF="-D__CHECK_ENDIAN__" modules >"$log" 2>&1 || status=1
+# Kbuild's note about missing vmlinux for BTF is not a diagnostic.
+if grep -v -e "Skipping BTF generation" "$log" | grep -E "warning|error" ; then
+	status=1
+fi
+grep -q . "$log" && grep -v -e "Skipping BTF generation" "$log" || true
+
+echo "== checkpatch.pl --strict"
+files=$(ls drivers/md/*.[ch] include/uapi/linux/*.h | grep -v "\.mod\.c$")
+if ! perl "$SRC_DIR/scripts/checkpatch.pl" --strict --no-tree --terse \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+	-f $files; then
+	status=1
+fi
+
+if [ $status -eq 0 ]; then
+	echo "lint: clean"
+else
+	echo "lint: FAILED" >&2
+fi
+exit $status
