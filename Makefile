@@ -30,7 +30,7 @@ DESTDIR ?=
 KERNEL_SOURCES := $(wildcard drivers/md/*.c drivers/md/*.h include/uapi/linux/*.h)
 
 .PHONY: all modules tools install modules_install tools_install clean \
-	lint check tools-check bench demo help
+	lint check tools-check bench demo help deps
 
 all: modules tools
 
@@ -50,13 +50,24 @@ modules_install: modules
 tools_install: tools
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
-lint:
+# Installs (apt-get) whatever a fresh Debian 12 machine lacks; quick when
+# everything is there.  Skip with RESTACK_NO_DEPS=1.
+deps:
+	@[ -n "$(RESTACK_NO_DEPS)" ] || scripts/install-deps.sh
+
+lint: deps
 	scripts/lint.sh
 
-tools-check:
+tools-check: deps
 	$(MAKE) -C tools check
 
-check: lint tools-check kunit vm-check
+# The README's test command.  Each part prints its own summary; any
+# failure fails the whole.
+check: deps
+	$(MAKE) lint
+	$(MAKE) tools-check
+	$(MAKE) kunit
+	$(MAKE) vm-check
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

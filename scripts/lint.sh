@@ -11,16 +11,16 @@ cd "$(dirname "$0")/.."
 : "${RESTACK_CACHE:=/var/cache/restack}"
 : "${KDIR:=$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}"
 SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
-SRC_DIR="$RESTACK_CACHE/linux-source/linux-source-6.1"
+# Only scripts/ is needed: keep it apart from the full tree KUnit unpacks.
+SRC_DIR="$RESTACK_CACHE/checkpatch/linux-source-6.1"
 
 command -v sparse >/dev/null || { echo "lint: sparse is not installed (apt-get install sparse)" >&2; exit 1; }
 
 # checkpatch.pl and the data files it reads come from the kernel source.
 if [ ! -f "$SRC_DIR/scripts/checkpatch.pl" ]; then
 	[ -f "$SRC_TARBALL" ] || { echo "lint: $SRC_TARBALL missing (apt-get install linux-source-6.1)" >&2; exit 1; }
-	mkdir -p "$RESTACK_CACHE/linux-source"
-	tar -xf "$SRC_TARBALL" -C "$RESTACK_CACHE/linux-source" \
-		linux-source-6.1/scripts linux-source-6.1/Documentation/dev-tools
+	mkdir -p "$RESTACK_CACHE/checkpatch"
+	tar -xf "$SRC_TARBALL" -C "$RESTACK_CACHE/checkpatch" linux-source-6.1/scripts
 fi
 
 status=0
