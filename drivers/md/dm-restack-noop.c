@@ -17,7 +17,6 @@
 
 struct noop_policy {
 	struct dm_restack_policy policy;
-	struct block_device *origin;
 };
 
 static struct dm_restack_policy *noop_create(struct dm_restack_volume *vol,
@@ -36,7 +35,6 @@ static struct dm_restack_policy *noop_create(struct dm_restack_volume *vol,
 		*error = "noop: cannot allocate policy";
 		return ERR_PTR(-ENOMEM);
 	}
-	noop->origin = dm_restack_origin(vol);
 	return &noop->policy;
 }
 
@@ -45,13 +43,13 @@ static void noop_destroy(struct dm_restack_policy *p)
 	kfree(container_of(p, struct noop_policy, policy));
 }
 
-/* Runs in the submitter's context; does not block. */
+/*
+ * Runs in the submitter's context; does not block.  The bio arrives
+ * already aimed at the origin, so there is nothing to change.
+ */
 static int noop_map(struct dm_restack_policy *p, struct bio *bio,
 		    struct dm_restack_io *io)
 {
-	struct noop_policy *noop = container_of(p, struct noop_policy, policy);
-
-	bio_set_dev(bio, noop->origin);
 	io->result = DM_RESTACK_RESULT_ORIGIN;
 	return DM_MAPIO_REMAPPED;
 }

@@ -115,8 +115,10 @@ struct dm_restack_policy_type {
 	 * NEVER block or sleep.  Slow work (misses, promotions, write-back)
 	 * goes to the policy's own workers.
 	 *
-	 * On entry @bio's sector is relative to the target, which is also the
-	 * sector on the origin.  REQ_PREFLUSH bios may be empty; discard,
+	 * On entry @bio is aimed at the origin: its bdev is the origin and its
+	 * sector is relative to the target, which is also the sector on the
+	 * origin; a policy that sends it there returns DM_MAPIO_REMAPPED
+	 * without changing it.  REQ_PREFLUSH bios may be empty; discard,
 	 * write-zeroes and secure-erase bios arrive too.  The policy must
 	 * honour REQ_PREFLUSH (everything it completed before must be durable
 	 * when the flush completes) and REQ_FUA (the data is durable when the
@@ -222,5 +224,11 @@ void dm_restack_io_remapped(struct dm_restack_volume *vol,
  * becomes "failed" until the policy is detached.  Any context.
  */
 void dm_restack_volume_set_failed(struct dm_restack_volume *vol);
+
+/*
+ * For restack's own modules (the tracer): is @devt a restack volume?
+ * Process context.
+ */
+bool dm_restack_volume_exists(dev_t devt);
 
 #endif /* DM_RESTACK_POLICY_H */

@@ -94,7 +94,29 @@ struct dm_restack_volume {
 	struct restack_counters __percpu *counters;
 	atomic64_t attaches;
 	atomic64_t detaches;
+
+	struct list_head all;	/* on all_volumes */
 };
+
+/* Every restack volume, so that other restack modules can check a dev_t. */
+static DEFINE_MUTEX(all_volumes_lock);
+static LIST_HEAD(all_volumes);
+
+bool dm_restack_volume_exists(dev_t devt)
+{
+	struct dm_restack_volume *vol;
+	bool found = false;
+
+	mutex_lock(&all_volumes_lock);
+	list_for_each_entry(vol, &all_volumes, all)
+		if (vol->devt == devt) {
+			found = true;
+			break;
+		}
+	mutex_unlock(&all_volumes_lock);
+	return found;
+}
+EXPORT_SYMBOL_GPL(dm_restack_volume_exists);
 
 /* ---------------------------------------------------------------------- */
 /* Helpers offered to policies */
@@ -426,6 +448,10 @@ static int restack_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		vol->mode = RESTACK_ATTACHED;
 		atomic64_set(&vol->attaches, 1);
 	}
+
+	mutex_lock(&all_volumes_lock);
+	list_add(&vol->all, &all_volumes);
+	mutex_unlock(&all_volumes_lock);
 	return 0;
 
 bad_origin:
@@ -441,6 +467,10 @@ static void restack_dtr(struct dm_target *ti)
 {
 	struct dm_restack_volume *vol = ti->private;
 	struct restack_attachment *att;
+
+	mutex_lock(&all_volumes_lock);
+	list_del(&vol->all);
+	mutex_unlock(&all_volumes_lock);
 
 	/* No bio is in flight: the table is suspended or was never live. */
 	att = rcu_dereference_protected(vol->active, true);
@@ -514,11 +544,18 @@ static u32 inflight_now(struct dm_restack_volume *vol)
 	return started > completed ? min_t(u64, started - completed, U32_MAX) : 0;
 }
 
+/*
+ * Fill the per-bio context.  The clone device-mapper hands us has no blkcg
+ * association yet; pointing it at the origin associates it with the
+ * submitter's blkcg (bio_associate_blkg()), exactly as dm-linear's remap
+ * does, so the cgroup recorded is the one the origin will account.
+ */
 static void io_init(struct dm_restack_volume *vol, struct dm_restack_io *io,
 		    struct bio *bio)
 {
 	struct cgroup_subsys_state *css;
 
+	bio_set_dev(bio, vol->origin->bdev);
 	io->start_ns = ktime_get_ns();
 	io->virt_sector = bio->bi_iter.bi_sector;
 	io->nr_sectors = bio_sectors(bio);
@@ -531,7 +568,7 @@ static void io_init(struct dm_restack_volume *vol, struct dm_restack_io *io,
 	io->result = DM_RESTACK_RESULT_NONE;
 	io->attachment = NULL;
 	/* Summing per-CPU counters is only worth it when someone listens. */
-	io->inflight = trace_restack_map_enabled() ? inflight_now(vol) : 0;
+	io->inflight = trace_restack_complete_enabled() ? inflight_now(vol) : 0;
 }
 
 static int restack_map(struct dm_target *ti, struct bio *bio)
@@ -550,7 +587,6 @@ static int restack_map(struct dm_target *ti, struct bio *bio)
 
 	att = attachment_get(vol);
 	if (!att) {
-		bio_set_dev(bio, vol->origin->bdev);
 		io->result = DM_RESTACK_RESULT_PASSTHROUGH;
 		io_remapped(vol, io, bio);
 		return DM_MAPIO_REMAPPED;
