@@ -547,4 +547,5 @@ dm-restack-policy.o: /work/main/drivers/md/dm-restack-policy.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/blkzoned.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/sbitmap.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/dm-ioctl.h \
- /work/main/drivers/md/dm-restack-parse.h
+ /work/main/drivers/md/dm-restack-parse.h \
+ /work/main/drivers/md/../../include/uapi/linux/dm-restack.h

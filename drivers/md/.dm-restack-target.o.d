@@ -548,6 +548,7 @@ dm-restack-target.o: /work/main/drivers/md/dm-restack-target.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/sbitmap.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/dm-ioctl.h \
  /work/main/drivers/md/dm-restack-parse.h \
+ /work/main/drivers/md/../../include/uapi/linux/dm-restack.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/blk-cgroup.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/cgroup.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/cgroupstats.h \
@@ -574,7 +575,6 @@ dm-restack-target.o: /work/main/drivers/md/dm-restack-target.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/psi_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kthread.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/cgroup_subsys.h \
- /work/main/drivers/md/../../include/uapi/linux/dm-restack.h \
  /work/main/drivers/md/restack_events.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/blktrace_api.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/blk-mq.h \

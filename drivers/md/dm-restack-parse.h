@@ -14,11 +14,11 @@
 #define DM_RESTACK_PARSE_H
 
 #include <linux/types.h>
+#include <uapi/linux/dm-restack.h>
 
-/* Longest policy name: the module name "dm-restack-<name>" must fit MODULE_NAME_LEN. */
-#define RESTACK_POLICY_NAME_MAX	32
-/* Most arguments a policy may take, in a table line or an attach message. */
-#define RESTACK_POLICY_ARGS_MAX	32
+/* "dm-restack-<name>" must fit MODULE_NAME_LEN; see the uapi header. */
+#define RESTACK_POLICY_NAME_MAX	DM_RESTACK_POLICY_NAME_MAX
+#define RESTACK_POLICY_ARGS_MAX	DM_RESTACK_POLICY_ARGS_MAX
 
 /* A parsed table line: <origin_dev> [policy <name> <#args> [<arg>...]] */
 struct restack_table_args {

@@ -390,6 +390,22 @@ static void set_ti_error(struct dm_target *ti, const char *error)
 	ti->error = (char *)error;
 }
 
+static const char *origin_error(int r)
+{
+	switch (r) {
+	case -EBUSY:
+		return "Origin device is busy: opened exclusively by another user";
+	case -ENOENT:
+	case -ENODEV:
+	case -ENXIO:
+		return "Origin device not found";
+	case -EINVAL:
+		return "Origin device is not a block device path or major:minor";
+	default:
+		return "Origin device lookup failed";
+	}
+}
+
 static int restack_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct restack_table_args args;
@@ -425,7 +441,7 @@ static int restack_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = dm_get_device(ti, args.origin, dm_table_get_mode(ti->table),
 			  &vol->origin);
 	if (r) {
-		ti->error = "Origin device lookup failed";
+		set_ti_error(ti, origin_error(r));
 		goto bad;
 	}
 
@@ -681,19 +697,21 @@ static int restack_message(struct dm_target *ti, unsigned int argc,
 /* ---------------------------------------------------------------------- */
 /* Status */
 
-static const char *mode_name(struct dm_restack_volume *vol)
+/*
+ * The mode shown with @att, the attachment status pinned: derived from
+ * the one pointer read, so that mode and policy name always agree even
+ * while an attach or detach is switching them.
+ */
+static const char *mode_name(struct dm_restack_volume *vol,
+			     struct restack_attachment *att)
 {
+	if (!att)
+		return "detached";
 	if (READ_ONCE(vol->failed))
 		return "failed";
-	switch (READ_ONCE(vol->mode)) {
-	case RESTACK_ATTACHED:
-		return "attached";
-	case RESTACK_DETACHING:
+	if (READ_ONCE(vol->mode) == RESTACK_DETACHING)
 		return "detaching";
-	case RESTACK_DETACHED:
-	default:
-		return "detached";
-	}
+	return "attached";
 }
 
 static void sum_counters(struct dm_restack_volume *vol,
@@ -749,7 +767,7 @@ static void restack_status(struct dm_target *ti, status_type_t type,
 	switch (type) {
 	case STATUSTYPE_INFO:
 		sum_counters(vol, &c);
-		DMEMIT("%s %s", mode_name(vol), att ? att->type->name : "-");
+		DMEMIT("%s %s", mode_name(vol, att), att ? att->type->name : "-");
 		DMEMIT(" reads=%llu writes=%llu discards=%llu write_zeroes=%llu",
 		       c.reads, c.writes, c.discards, c.write_zeroes);
 		DMEMIT(" flushes=%llu fua=%llu", c.flushes, c.fua);
@@ -758,9 +776,9 @@ static void restack_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" inflight=%llu errors=%llu",
 		       c.started > c.completed ? c.started - c.completed : 0,
 		       c.errors);
-		DMEMIT(" attaches=%lld detaches=%lld",
-		       (long long)atomic64_read(&vol->attaches),
-		       (long long)atomic64_read(&vol->detaches));
+		DMEMIT(" attaches=%llu detaches=%llu",
+		       (u64)atomic64_read(&vol->attaches),
+		       (u64)atomic64_read(&vol->detaches));
 		if (att && att->type->status)
 			sz = att->type->status(att->policy, result, maxlen, sz);
 		break;

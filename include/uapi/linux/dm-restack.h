@@ -17,6 +17,24 @@
 #define DM_RESTACK_VERSION_PATCH	0
 
 /*
+ * Policy names are 1 to DM_RESTACK_POLICY_NAME_MAX - 1 characters of
+ * [a-z0-9_-], not starting or ending with '-'; the module loaded for one
+ * is dm-restack-<name>.  A policy takes at most DM_RESTACK_POLICY_ARGS_MAX
+ * arguments.
+ */
+#define DM_RESTACK_POLICY_NAME_MAX	32	/* including the NUL */
+#define DM_RESTACK_POLICY_ARGS_MAX	32
+
+/*
+ * The counters of the INFO status, in the order they are printed after
+ * "<mode> <policy>", each as " <key>=<u64>".  Policy keys follow.
+ */
+#define DM_RESTACK_STATUS_KEYS \
+	"reads", "writes", "discards", "write_zeroes", "flushes", "fua", \
+	"read_bytes", "write_bytes", "discard_bytes", "inflight", "errors", \
+	"attaches", "detaches"
+
+/*
  * What the volume did with a bio: the "result" field of the remap and
  * completion tracepoints.
  */

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_cli.c - black-box tests of the restack binary: exit codes,
+ * one-line errors, help output, and clean failure without
+ * device-mapper.  The binary is taken from $RESTACK_BIN (set by
+ * `make check`); with $RESTACK_VALGRIND set (e.g. "valgrind") every run
+ * goes through valgrind and must stay clean.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "restack_test.h"
+
+extern char **environ;
+
+struct run {
+	int code;		/* exit status, or -1 if killed */
+	char *out;
+	char *err;
+};
+
+static char *slurp(int fd)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+static int tmpfd(void)
+{
+	char path[] = "/tmp/restack-test-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	return fd;
+}
+
+/* Run restack with args (NULL-terminated), capturing stdout/stderr. */
+static struct run run_restack(const char *const *args)
+{
+	const char *bin = getenv("RESTACK_BIN");
+	const char *vg = getenv("RESTACK_VALGRIND");
+	posix_spawn_file_actions_t fa;
+	char *argv[64];
+	int argc = 0, ofd, efd, status;
+	struct run r;
+	pid_t pid;
+
+	if (!bin || !*bin)
+		bin = "./restack";
+	if (vg && *vg) {
+		argv[argc++] = (char *)vg;
+		argv[argc++] = "-q";
+		argv[argc++] = "--leak-check=full";
+		argv[argc++] = "--errors-for-leak-kinds=definite";
+		argv[argc++] = "--error-exitcode=99";
+	}
+	argv[argc++] = (char *)bin;
+	while (*args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+
+	ofd = tmpfd();
+	efd = tmpfd();
+	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	r.out = slurp(ofd);
+	r.err = slurp(efd);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+#define RUN(...) run_restack((const char *const[]){ __VA_ARGS__, NULL })
+
+/* stderr is exactly one line starting with "restack: ". */
+static void assert_one_error_line(const struct run *r)
+{
+	const char *nl = strchr(r->err, '\n');
+
+	if (strncmp(r->err, "restack: ", 9) || !nl || nl[1] != '\0') {
+		print_error("stderr is not one \"restack: \" line: \"%s\"\n", r->err);
+		fail();
+	}
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Could restack reach device-mapper here (driver present, or dm-mod
+ * loadable)?  Then the "no device-mapper" test must not run: it would
+ * not fail, and as root it might load dm-mod as a side effect.
+ */
+static bool dm_reachable(void)
+{
+	struct utsname u;
+	struct stat st;
+	char dep[512];
+
+	if (file_has("/proc/misc", " device-mapper") ||
+	    stat("/sys/module/dm_mod", &st) == 0)
+		return true;
+	if (uname(&u) != 0)
+		return true;
+	snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", u.release);
+	return file_has(dep, "/dm-mod.ko");
+}
+
+/* ---- help and version ---- */
+
+static void test_global_help(void **state)
+{
+	struct run r = RUN("--help");
+
+	(void)state;
+	assert_int_equal(r.code, 0);
+	assert_true(strncmp(r.out, "Usage: restack <command>", 24) == 0);
+	assert_string_equal(r.err, "");
+	run_free(&r);
+}
+
+static void test_version(void **state)
+{
+	struct run r = RUN("--version");
+
+	(void)state;
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out, "restack 1.0.0 (target restack 1.0.0)\n");
+	assert_string_equal(r.err, "");
+	run_free(&r);
+}
+
+static const char *const subcommands[] = {
+	"create", "remove", "attach", "detach", "status", "table", "message",
+};
+
+static void test_subcommand_help(void **state)
+{
+	char want[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		struct run r = RUN(subcommands[i], "--help");
+
+		snprintf(want, sizeof(want), "Usage: restack %s ", subcommands[i]);
+		assert_int_equal(r.code, 0);
+		assert_true(strncmp(r.out, want, strlen(want)) == 0);
+		assert_string_equal(r.err, "");
+		run_free(&r);
+	}
+}
+
+/* ---- usage errors: exit 2, one line ---- */
+
+static void test_usage_errors(void **state)
+{
+	static const char *const placeholders[] = {
+		"trace", "dump", "import", "report", "mrc", "recommend", "daemon",
+	};
+	struct run r;
+	size_t i;
+
+	(void)state;
+	r = RUN("create");
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.err,
+		"restack: create: missing <name> (try 'restack create --help')\n");
+	assert_string_equal(r.out, "");
+	run_free(&r);
+
+	r = RUN("status", "--jsn");
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.err,
+		"restack: status: unknown option \"--jsn\" (try 'restack status --help')\n");
+	run_free(&r);
+
+	r = run_restack((const char *const[]){ NULL });
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.err, "restack: missing command (try 'restack --help')\n");
+	run_free(&r);
+
+	for (i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++) {
+		r = RUN(placeholders[i]);
+		assert_int_equal(r.code, 2);
+		assert_one_error_line(&r);
+		assert_contains(r.err, "unknown command");
+		run_free(&r);
+	}
+}
+
+/* ---- operational errors: exit 1, one line ---- */
+
+static void test_origin_errors(void **state)
+{
+	struct run r;
+
+	(void)state;
+	r = RUN("create", "v0", "/nonexistent-restack-origin");
+	assert_int_equal(r.code, 1);
+	assert_string_equal(r.err,
+		"restack: origin /nonexistent-restack-origin: No such file or directory\n");
+	run_free(&r);
+
+	r = RUN("create", "v0", "/dev/null");
+	assert_int_equal(r.code, 1);
+	assert_string_equal(r.err, "restack: origin /dev/null is not a block device\n");
+	run_free(&r);
+
+	r = RUN("create", "v0", "4095:1048575");
+	assert_int_equal(r.code, 1);
+	assert_string_equal(r.err,
+		"restack: origin 4095:1048575: cannot read /sys/dev/block/4095:1048575/size: No such file or directory (give --size)\n");
+	run_free(&r);
+}
+
+/* Without device-mapper every kernel command fails cleanly. */
+static void test_no_device_mapper(void **state)
+{
+	const char *const *const cmds[] = {
+		(const char *const[]){ "status", NULL },
+		(const char *const[]){ "status", "--json", "v0", NULL },
+		(const char *const[]){ "table", "v0", NULL },
+		(const char *const[]){ "remove", "v0", NULL },
+		(const char *const[]){ "attach", "v0", "noop", NULL },
+		(const char *const[]){ "detach", "v0", NULL },
+		(const char *const[]){ "message", "v0", "hello", NULL },
+		(const char *const[]){ "create", "v0", "8:16", "--size", "8", NULL },
+	};
+	struct stat st;
+	bool had_control;
+	size_t i;
+
+	(void)state;
+	if (dm_reachable()) {
+		print_message("device-mapper is reachable here; skipping\n");
+		skip();
+	}
+	had_control = stat("/dev/mapper/control", &st) == 0;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run r = run_restack(cmds[i]);
+
+		assert_int_equal(r.code, 1);
+		assert_one_error_line(&r);
+		assert_contains(r.err, "restack: device-mapper is not available");
+		assert_string_equal(r.out, "");
+		run_free(&r);
+	}
+	/* and no control node was made up on the way */
+	if (!had_control)
+		assert_int_not_equal(stat("/dev/mapper/control", &st), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_global_help),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_subcommand_help),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_origin_errors),
+		cmocka_unit_test(test_no_device_mapper),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL) ? 1 : 0;
+}
