@@ -60,6 +60,12 @@ struct dm_restack_io {
 	u8 result;		/* enum dm_restack_result, uapi/dm-restack.h */
 	void *attachment;	/* target private: who mapped the bio */
 	unsigned long policy_data[2];
+	/*
+	 * Free for the policy: for example the bio's iterator as mapped, to
+	 * resubmit it elsewhere after end_io() (the iterator is consumed by
+	 * then).
+	 */
+	struct bvec_iter policy_iter;
 };
 
 /*

@@ -10,12 +10,12 @@
  * and publishes each bio, with its workload identity and virtual address,
  * through tracepoints.
  *
- * Live swap: the active attachment is an RCU-protected pointer; each
- * attachment counts the bios it has mapped with a percpu_ref.  Attach
- * publishes the new attachment, then kills the old one's reference and
- * waits for the bios it mapped to complete.  Detach first lets the policy
- * make the origin complete (sync), then unpublishes it, waits, destroys.
- * No DM suspend is needed for a swap.
+ * Live attach and detach: the active attachment is an RCU-protected
+ * pointer; each attachment counts the bios it has mapped with a
+ * percpu_ref.  Attach publishes a new attachment on a detached volume.
+ * Detach first lets the policy make the origin complete (sync), then
+ * unpublishes it, kills its reference, waits for the bios it mapped to
+ * complete and destroys it.  No DM suspend is needed.
  *
  * Table: <origin_dev> [policy <name> <#args> [<arg>...]]
  */
@@ -308,12 +308,22 @@ static int attachment_sync(struct dm_restack_volume *vol,
 	return r;
 }
 
+/*
+ * Attach policy @name to a detached volume.  A volume with a policy must be
+ * detached first: replacing one policy by another in one step could leave
+ * the volume changed if the new policy failed after the old was synced.
+ */
 static int restack_attach(struct dm_restack_volume *vol, const char *name,
 			  unsigned int argc, char **argv)
 {
-	struct restack_attachment *att, *old;
+	struct restack_attachment *att, *old = active_locked(vol);
 	const char *error;
-	int r;
+
+	if (old) {
+		DMERR("%s: attach %s: policy %s is attached; detach it first",
+		      dm_restack_volume_name(vol), name, old->type->name);
+		return -EBUSY;
+	}
 
 	att = attachment_create(vol, name, argc, argv, &error);
 	if (IS_ERR(att)) {
@@ -322,20 +332,9 @@ static int restack_attach(struct dm_restack_volume *vol, const char *name,
 		return PTR_ERR(att);
 	}
 
-	old = active_locked(vol);
-	if (old) {
-		r = attachment_sync(vol, old);
-		if (r) {
-			attachment_retire(att);
-			return r;
-		}
-	}
-
 	attachment_swap(vol, att);
 	WRITE_ONCE(vol->failed, false);
 	atomic64_inc(&vol->attaches);
-	if (old)
-		atomic64_inc(&vol->detaches);
 	return 0;
 }
 

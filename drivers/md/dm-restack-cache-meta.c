@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-restack-cache-meta.c - encoding and crash recovery of the restack
+ * cache's metadata.  See dm-restack-cache-meta.h for layout and protocol.
+ */
+#include "dm-restack-cache-meta.h"
+
+#include <linux/crc32.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/string.h>
+
+/* Seed, so that an all-zero page never has a valid checksum of zero. */
+#define META_CRC_SEED	0x52535443U
+
+static u32 meta_crc(const void *buf, size_t skip)
+{
+	return crc32_le(META_CRC_SEED, (const u8 *)buf + skip,
+			RESTACK_CACHE_PAGE_SIZE - skip);
+}
+
+static sector_t meta_end(u32 meta_pages)
+{
+	return restack_cache_page_sector(meta_pages, 0);
+}
+
+int restack_cache_geometry(sector_t fast_sectors, u32 block_sectors,
+			   struct restack_cache_geometry *geo)
+{
+	u64 blocks, pages;
+	sector_t data_start;
+
+	memset(geo, 0, sizeof(*geo));
+	if (!block_sectors || fast_sectors <= RESTACK_CACHE_META_START)
+		return -ENOSPC;
+
+	/*
+	 * Start from the upper bound that ignores metadata and shrink until
+	 * blocks plus their metadata fit: at most a few rounds, since each
+	 * page of metadata costs 2 pages for 254 blocks.
+	 */
+	blocks = div_u64(fast_sectors - RESTACK_CACHE_META_START, block_sectors);
+	for (;;) {
+		pages = DIV_ROUND_UP_ULL(blocks, RESTACK_CACHE_ENTRIES_PER_PAGE);
+		data_start = round_up(meta_end(pages), (sector_t)block_sectors);
+		if (data_start <= fast_sectors &&
+		    blocks <= div_u64(fast_sectors - data_start, block_sectors))
+			break;
+		if (!blocks)
+			return -ENOSPC;
+		blocks--;
+	}
+	if (!blocks || pages > U32_MAX)
+		return -ENOSPC;
+
+	geo->nr_blocks = blocks;
+	geo->block_sectors = block_sectors;
+	geo->meta_pages = pages;
+	geo->data_start = data_start;
+	return 0;
+}
+
+void restack_cache_sb_encode(void *buf, const struct restack_cache_geometry *geo,
+			     sector_t origin_sectors, u64 commit_seq, bool clean)
+{
+	struct restack_cache_sb_disk *sb = buf;
+
+	memset(buf, 0, RESTACK_CACHE_PAGE_SIZE);
+	sb->version = cpu_to_le32(RESTACK_CACHE_META_VERSION);
+	sb->magic = cpu_to_le64(RESTACK_CACHE_MAGIC);
+	sb->commit_seq = cpu_to_le64(commit_seq);
+	sb->nr_blocks = cpu_to_le64(geo->nr_blocks);
+	sb->data_start = cpu_to_le64(geo->data_start);
+	sb->origin_sectors = cpu_to_le64(origin_sectors);
+	sb->block_sectors = cpu_to_le32(geo->block_sectors);
+	sb->meta_pages = cpu_to_le32(geo->meta_pages);
+	sb->clean = cpu_to_le32(clean ? 1 : 0);
+	sb->format_id = cpu_to_le64(geo->format_id);
+	sb->crc = cpu_to_le32(meta_crc(buf, sizeof(sb->crc)));
+}
+
+static bool sb_has_magic(const void *buf)
+{
+	const struct restack_cache_sb_disk *sb = buf;
+
+	return buf && le64_to_cpu(sb->magic) == RESTACK_CACHE_MAGIC;
+}
+
+static bool sb_valid(const void *buf)
+{
+	const struct restack_cache_sb_disk *sb = buf;
+
+	return sb_has_magic(buf) &&
+		le32_to_cpu(sb->crc) == meta_crc(buf, sizeof(sb->crc)) &&
+		le32_to_cpu(sb->version) == RESTACK_CACHE_META_VERSION;
+}
+
+int restack_cache_sb_pick(const void *sb0, const void *sb1)
+{
+	bool v0 = sb_valid(sb0), v1 = sb_valid(sb1);
+	const struct restack_cache_sb_disk *d0 = sb0, *d1 = sb1;
+
+	if (v0 && v1)
+		return le64_to_cpu(d1->commit_seq) > le64_to_cpu(d0->commit_seq);
+	if (v0)
+		return 0;
+	if (v1)
+		return 1;
+	if (sb_has_magic(sb0) || sb_has_magic(sb1))
+		return -EUCLEAN;
+	return -ENODATA;
+}
+
+int restack_cache_sb_decode(const void *buf, sector_t fast_sectors,
+			    struct restack_cache_geometry *geo,
+			    sector_t *origin_sectors, u64 *commit_seq,
+			    bool *clean)
+{
+	const struct restack_cache_sb_disk *sb = buf;
+	struct restack_cache_geometry expect;
+	u32 block_sectors;
+
+	if (!sb_valid(buf))
+		return -EUCLEAN;
+
+	block_sectors = le32_to_cpu(sb->block_sectors);
+	if (!block_sectors || (block_sectors & (block_sectors - 1)))
+		return -EUCLEAN;
+
+	memset(geo, 0, sizeof(*geo));
+	geo->nr_blocks = le64_to_cpu(sb->nr_blocks);
+	geo->block_sectors = block_sectors;
+	geo->meta_pages = le32_to_cpu(sb->meta_pages);
+	geo->data_start = le64_to_cpu(sb->data_start);
+	geo->format_id = le64_to_cpu(sb->format_id);
+
+	/* It must be exactly what we would lay out on a device its size. */
+	if (!geo->nr_blocks ||
+	    geo->meta_pages != DIV_ROUND_UP_ULL(geo->nr_blocks,
+						RESTACK_CACHE_ENTRIES_PER_PAGE) ||
+	    geo->data_start != round_up(meta_end(geo->meta_pages),
+					(sector_t)block_sectors) ||
+	    geo->data_start + geo->nr_blocks * block_sectors > fast_sectors)
+		return -EUCLEAN;
+	/* A larger device may have been swapped in; a smaller one may not. */
+	if (restack_cache_geometry(fast_sectors, block_sectors, &expect) ||
+	    expect.nr_blocks < geo->nr_blocks)
+		return -EUCLEAN;
+
+	*origin_sectors = le64_to_cpu(sb->origin_sectors);
+	*commit_seq = le64_to_cpu(sb->commit_seq);
+	*clean = le32_to_cpu(sb->clean) == 1;
+	return 0;
+}
+
+void restack_cache_page_encode(void *buf, u32 page_index, u64 format_id,
+			       u64 seq,
+			       const struct restack_cache_entry_disk *entries)
+{
+	struct restack_cache_page_disk *page = buf;
+
+	memset(buf, 0, RESTACK_CACHE_PAGE_SIZE);
+	page->page_index = cpu_to_le32(page_index);
+	page->seq = cpu_to_le64(seq);
+	page->format_id = cpu_to_le64(format_id);
+	memcpy(page->entries, entries,
+	       RESTACK_CACHE_ENTRIES_PER_PAGE * sizeof(*entries));
+	page->crc = cpu_to_le32(meta_crc(buf, sizeof(page->crc)));
+}
+
+/* The slot's seq if it may hold committed state, or -1 if it may not. */
+static s64 slot_seq(const void *buf, u32 page_index, u64 format_id,
+		    u64 commit_seq)
+{
+	const struct restack_cache_page_disk *page = buf;
+	u64 seq;
+
+	if (!buf || le32_to_cpu(page->crc) != meta_crc(buf, sizeof(page->crc)))
+		return -1;
+	if (le32_to_cpu(page->page_index) != page_index ||
+	    le64_to_cpu(page->format_id) != format_id)
+		return -1;
+	seq = le64_to_cpu(page->seq);
+	if (seq > commit_seq || seq > S64_MAX)
+		return -1;
+	return seq;
+}
+
+int restack_cache_page_pick(const void *slot0, const void *slot1,
+			    u32 page_index, u64 format_id, u64 commit_seq)
+{
+	s64 s0 = slot_seq(slot0, page_index, format_id, commit_seq);
+	s64 s1 = slot_seq(slot1, page_index, format_id, commit_seq);
+
+	if (s0 < 0 && s1 < 0)
+		return -EUCLEAN;
+	return s1 > s0 ? 1 : 0;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dm-restack-cache-meta.h - the on-disk metadata of the restack cache
+ * policy: layout, encoding and crash recovery.
+ *
+ * Pure functions over buffers (no bios, no locks), so that KUnit tests
+ * every torn and stale case.
+ *
+ * Layout of the fast device, in 512-byte sectors:
+ *
+ *   0      superblock, copy 0 (4 KiB)
+ *   8      superblock, copy 1 (4 KiB)
+ *   16     metadata page 0 slot 0, page 0 slot 1, page 1 slot 0, ...
+ *          (4 KiB each; 2 slots per logical page)
+ *   data   cache blocks, from the first block-aligned sector after the
+ *          metadata, nr_blocks of block_sectors each
+ *
+ * A metadata page holds RESTACK_CACHE_ENTRIES_PER_PAGE entries, one per
+ * cache block: the origin block it holds and whether it is dirty.
+ *
+ * Commit protocol (commit number N+1), which makes a set of page changes
+ * atomic without a journal:
+ *   1. flush the origin (write-back made clean blocks durable there);
+ *   2. write each changed page, with seq N+1, into the slot that does NOT
+ *      hold its newest committed copy;
+ *   3. flush the fast device;
+ *   4. write superblock copy (N+1) % 2 with commit_seq N+1, FUA.
+ * Recovery takes the valid superblock with the highest commit_seq, N, and
+ * for each page the valid slot with the highest seq <= N.  A page slot
+ * torn in step 2 fails its checksum; one written in step 2 of a commit
+ * whose superblock never landed has seq > N: either way the other slot,
+ * holding the previous committed state, is used.
+ */
+#ifndef DM_RESTACK_CACHE_META_H
+#define DM_RESTACK_CACHE_META_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+#define RESTACK_CACHE_MAGIC		0x4548434143545352ULL /* "RSTCACHE" */
+#define RESTACK_CACHE_META_VERSION	1
+#define RESTACK_CACHE_PAGE_SIZE		4096
+#define RESTACK_CACHE_PAGE_SECTORS	(RESTACK_CACHE_PAGE_SIZE >> 9)
+#define RESTACK_CACHE_SB_SECTOR(copy)	((sector_t)(copy) * RESTACK_CACHE_PAGE_SECTORS)
+#define RESTACK_CACHE_META_START	(2 * RESTACK_CACHE_PAGE_SECTORS)
+
+/* Entry flags. */
+#define RESTACK_CACHE_ENTRY_VALID	BIT(0)
+#define RESTACK_CACHE_ENTRY_DIRTY	BIT(1)
+
+struct restack_cache_entry_disk {
+	__le64 oblock;			/* origin block held */
+	__le32 flags;			/* RESTACK_CACHE_ENTRY_* */
+	__le32 reserved;		/* zero */
+} __packed;
+
+struct restack_cache_page_disk {
+	__le32 crc;			/* crc32 of the page from @page_index on */
+	__le32 page_index;
+	__le64 seq;			/* commit that wrote this slot */
+	__le64 format_id;		/* the superblock's, see below */
+	struct restack_cache_entry_disk entries[];
+} __packed;
+
+#define RESTACK_CACHE_ENTRIES_PER_PAGE \
+	((RESTACK_CACHE_PAGE_SIZE - sizeof(struct restack_cache_page_disk)) / \
+	 sizeof(struct restack_cache_entry_disk))
+
+struct restack_cache_sb_disk {
+	__le32 crc;			/* crc32 of the page from @magic on */
+	__le32 version;
+	__le64 magic;
+	__le64 commit_seq;
+	__le64 nr_blocks;
+	__le64 data_start;		/* sector of cache block 0 */
+	__le64 origin_sectors;		/* size of the origin it caches */
+	__le32 block_sectors;
+	__le32 meta_pages;		/* logical pages (2 slots each) */
+	__le32 clean;			/* 1 after a clean shutdown */
+	__le32 reserved;
+	/*
+	 * Random, chosen when the device is formatted.  Pages carry it, so
+	 * that slots left by an earlier format, checksums intact, are never
+	 * mistaken for this cache's.
+	 */
+	__le64 format_id;
+} __packed;
+
+/* Geometry of a cache, derived from the fast device's size. */
+struct restack_cache_geometry {
+	u64 nr_blocks;
+	u32 block_sectors;
+	u32 meta_pages;
+	sector_t data_start;
+	u64 format_id;
+};
+
+/*
+ * restack_cache_geometry - fit as many cache blocks of @block_sectors as
+ * @fast_sectors holds after superblocks and metadata.  Returns 0, or
+ * -ENOSPC when not even one block fits.
+ */
+int restack_cache_geometry(sector_t fast_sectors, u32 block_sectors,
+			   struct restack_cache_geometry *geo);
+
+/* Sector of slot @slot (0 or 1) of metadata page @page. */
+static inline sector_t restack_cache_page_sector(u32 page, unsigned int slot)
+{
+	return RESTACK_CACHE_META_START +
+		((sector_t)page * 2 + slot) * RESTACK_CACHE_PAGE_SECTORS;
+}
+
+/* Encode a superblock into @buf (RESTACK_CACHE_PAGE_SIZE bytes). */
+void restack_cache_sb_encode(void *buf, const struct restack_cache_geometry *geo,
+			     sector_t origin_sectors, u64 commit_seq, bool clean);
+
+/*
+ * restack_cache_sb_pick - choose the superblock to recover from.
+ * @sb0, @sb1: the two copies as read (a copy that could not be read is
+ * passed as NULL).  Returns the copy (0 or 1) that is valid and has the
+ * highest commit_seq, -ENODATA if neither carries our magic (a fresh
+ * device), or -EUCLEAN if one does but no copy is valid.
+ */
+int restack_cache_sb_pick(const void *sb0, const void *sb1);
+
+/*
+ * restack_cache_sb_decode - read geometry and commit number of a valid
+ * superblock, checking that the geometry is self-consistent and fits in
+ * @fast_sectors.  Returns 0 or -EUCLEAN.
+ */
+int restack_cache_sb_decode(const void *buf, sector_t fast_sectors,
+			    struct restack_cache_geometry *geo,
+			    sector_t *origin_sectors, u64 *commit_seq,
+			    bool *clean);
+
+/*
+ * Encode metadata page @page_index, written by commit @seq, from
+ * RESTACK_CACHE_ENTRIES_PER_PAGE @entries.
+ */
+void restack_cache_page_encode(void *buf, u32 page_index, u64 format_id,
+			       u64 seq,
+			       const struct restack_cache_entry_disk *entries);
+
+/*
+ * restack_cache_page_pick - choose which slot of a metadata page holds the
+ * state committed by @commit_seq: the slot with a valid checksum, the
+ * right index and format id, and the highest seq not above @commit_seq.  A NULL slot
+ * could not be read.  Returns 0 or 1, or -EUCLEAN if no slot qualifies.
+ */
+int restack_cache_page_pick(const void *slot0, const void *slot1,
+			    u32 page_index, u64 format_id, u64 commit_seq);
+
+/* Entries of a page picked with restack_cache_page_pick(). */
+static inline const struct restack_cache_entry_disk *
+restack_cache_page_entries(const void *buf)
+{
+	return ((const struct restack_cache_page_disk *)buf)->entries;
+}
+
+#endif /* DM_RESTACK_CACHE_META_H */
