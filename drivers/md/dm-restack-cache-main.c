@@ -1,0 +1,1988 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-restack-cache.c - the cache policy: write-through, write-back and
+ * write-around caching of a restack volume's origin on a fast device.
+ *
+ *   attach cache <fast_dev> [mode=wt|wb|wa] [block_size=<bytes>]
+ *                [promote_hits=<n>] [seq_cutoff=<bytes>]
+ *
+ * The fast path, in map() and under one spinlock: a read hit is remapped
+ * to the fast device; a miss goes to the origin and may queue a
+ * promotion; a write-back write lands on the fast device.  Promotions
+ * (origin -> fast) and write-back (fast -> origin) are copied by kcopyd;
+ * metadata commits, evictions and deferred bios run in the worker.
+ *
+ * Crash consistency (see dm-restack-cache-meta.h for the commit protocol):
+ *  - a cache block is reused only after the commit that records it as
+ *    free, and after the reads in flight on it have drained, so committed
+ *    metadata never maps a block to data of another origin block;
+ *  - write-back writes go to a block that held nothing (or over a dirty
+ *    block of the same origin block), never over a clean copy: a clean copy
+ *    is left intact and the write goes to a new block;
+ *  - REQ_PREFLUSH and REQ_FUA writes in write-back complete only after a
+ *    commit (which flushes the origin first), so every write acknowledged
+ *    before them is found after a crash;
+ *  - a block becomes clean in metadata only in a commit that has first
+ *    flushed the origin holding its written-back data.
+ */
+#include "dm-restack-cache-meta.h"
+#include "dm-restack-policy.h"
+
+#include <linux/blkdev.h>
+#include <linux/dm-io.h>
+#include <linux/dm-kcopyd.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/dm-restack.h>
+
+#define DM_MSG_PREFIX "restack-cache"
+
+#define CB_NONE			U32_MAX
+#define COMMIT_PERIOD		HZ
+#define MAX_PROMOTIONS		64
+#define MAX_WRITEBACKS		32
+#define SEQ_STREAMS		4
+/* Write back on our own once this share (1/n) of the blocks is dirty. */
+#define DIRTY_HIGH_SHARE	4
+
+enum cache_mode { MODE_WT, MODE_WB, MODE_WA };
+
+static const char * const mode_names[] = { "wt", "wb", "wa" };
+
+/* Per cache block state, in memory.  Protected by cache->lock. */
+#define CB_VALID	BIT(0)	/* maps @oblock; in the hash */
+#define CB_DIRTY	BIT(1)	/* newer than the origin */
+#define CB_FILLING	BIT(2)	/* allocated for a write not yet complete */
+#define CB_PROMOTING	BIT(3)	/* being copied in from the origin */
+#define CB_WRITEBACK	BIT(4)	/* being copied out to the origin */
+#define CB_REDIRTY	BIT(5)	/* written during its write-back */
+#define CB_LOST		BIT(6)	/* dirty data that cannot be read back */
+#define CB_STALE	BIT(7)	/* promotion overtaken by a write */
+#define CB_VISITED	BIT(8)	/* replacement: hit since the hand passed */
+
+struct cblock {
+	u64 oblock;
+	u32 hash_next;		/* hash chain, or free/pending list */
+	u32 flags;
+	u32 inflight;		/* bios in flight on its data */
+	u32 repl_prev, repl_next;	/* replacement queue (SIEVE) */
+};
+
+/* What map decided for one bio; policy_data[0] of its dm_restack_io. */
+#define IO_CBLOCK_SHIFT	8
+#define IO_FAST		BIT(0)	/* sent to the fast device */
+#define IO_FILLING	BIT(1)	/* the write that fills a new block */
+#define IO_NEED_COMMIT	BIT(2)	/* complete after a commit (wb FUA) */
+#define IO_COMMITTED	BIT(3)	/* that commit is done */
+#define IO_RETRIED	BIT(4)	/* resubmitted to the origin */
+
+struct cache;
+
+/* One kcopyd job: a promotion or a write-back. */
+struct copy_job {
+	struct cache *cache;
+	u32 cblock;
+	bool promotion;
+	struct list_head list;
+};
+
+struct cache {
+	struct dm_restack_policy policy;
+	struct dm_restack_volume *vol;
+	struct block_device *origin;
+	struct block_device *fast;
+	struct fast_dev *fast_entry;	/* registry entry; exclusive holder */
+	u64 owner_gen;			/* fast_entry->gen when we took it */
+	bool loaded;			/* in-memory state reflects the device */
+
+	/* Arguments. */
+	enum cache_mode mode;
+	u32 block_sectors;
+	unsigned int block_shift;
+	u32 promote_hits;
+	u64 seq_cutoff_sectors;
+
+	struct restack_cache_geometry geo;
+
+	spinlock_t lock;		/* everything below up to @commit_lock */
+	struct cblock *blocks;
+	u32 *buckets;
+	u32 hash_mask;
+	u32 free_head, nr_free;
+	u32 pending_head, nr_pending;	/* freed, awaiting a commit */
+	u32 repl_head, repl_tail, repl_hand;
+	u64 nr_valid, nr_dirty, nr_lost;
+	u8 *admission;			/* miss counts, by hash of oblock */
+	u32 admission_mask, admission_age;
+	struct {
+		sector_t next;
+		u64 run;
+	} streams[SEQ_STREAMS];
+	unsigned int stream_victim;
+	bool cleaning;			/* no new dirty data */
+	bool fast_failed;		/* stop using the fast device */
+	bool stopping;
+	u32 nr_promoting, nr_writeback;
+	u32 wb_cursor;
+	struct list_head jobs_todo;	/* copy jobs the worker starts */
+	struct bio_list deferred;	/* re-route in process context */
+	struct bio_list after_commit;	/* complete once a commit is done */
+	struct bio_list retry;		/* resubmit to the origin */
+
+	/* The committed metadata image: entries, and pages to write. */
+	struct restack_cache_entry_disk *entries;
+	unsigned long *dirty_pages;
+	u8 *latest_slot;		/* slot of each page's newest commit */
+	u64 commit_seq;
+
+	struct {
+		u64 read_hits, read_misses, write_hits, write_misses;
+		u64 promotions, demotions, writebacks, bypassed;
+		u64 fast_errors, origin_errors, commits;
+	} stats;
+
+	struct mutex commit_lock;	/* one commit at a time */
+	void *page_buf;
+	struct dm_kcopyd_client *kcopyd;
+	struct workqueue_struct *wq;
+	struct work_struct worker;
+	struct delayed_work periodic;
+	wait_queue_head_t wait;		/* progress of write-back and jobs */
+	struct bio_set bs;		/* write-through clones */
+};
+
+/* A write-through copy of a bio, sent to the fast device. */
+struct wt_clone {
+	struct cache *cache;
+	struct bio *parent;
+	u32 cblock;
+	struct bio clone;		/* last: bioset front_pad */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Fast device registry: one cache owns a fast device's metadata at once. */
+
+struct fast_dev {
+	struct list_head list;
+	dev_t dev;
+	char volume[128];		/* the restack volume using it */
+	struct cache *owner;		/* whose metadata is authoritative */
+	u64 gen;			/* bumped at each change of owner */
+	unsigned int users;
+};
+
+static DEFINE_MUTEX(fast_devs_lock);
+static LIST_HEAD(fast_devs);
+
+/* ---------------------------------------------------------------------- */
+/* Blocks, hash, lists (cache->lock held) */
+
+static u32 hash_oblock(struct cache *c, u64 oblock)
+{
+	return (u32)hash_64(oblock, 32) & c->hash_mask;
+}
+
+static struct cblock *cb(struct cache *c, u32 i)
+{
+	return &c->blocks[i];
+}
+
+static u32 lookup(struct cache *c, u64 oblock)
+{
+	u32 i = c->buckets[hash_oblock(c, oblock)];
+
+	while (i != CB_NONE && cb(c, i)->oblock != oblock)
+		i = cb(c, i)->hash_next;
+	return i;
+}
+
+static void hash_insert(struct cache *c, u32 i)
+{
+	u32 *head = &c->buckets[hash_oblock(c, cb(c, i)->oblock)];
+
+	cb(c, i)->hash_next = *head;
+	*head = i;
+}
+
+static void hash_remove(struct cache *c, u32 i)
+{
+	u32 *p = &c->buckets[hash_oblock(c, cb(c, i)->oblock)];
+
+	while (*p != i)
+		p = &cb(c, *p)->hash_next;
+	*p = cb(c, i)->hash_next;
+	cb(c, i)->hash_next = CB_NONE;
+}
+
+static void list_push(struct cache *c, u32 *head, u32 *count, u32 i)
+{
+	cb(c, i)->hash_next = *head;
+	*head = i;
+	(*count)++;
+}
+
+static u32 list_pop(struct cache *c, u32 *head, u32 *count)
+{
+	u32 i = *head;
+
+	if (i == CB_NONE)
+		return i;
+	*head = cb(c, i)->hash_next;
+	cb(c, i)->hash_next = CB_NONE;
+	(*count)--;
+	return i;
+}
+
+/* Record block @i's state in the metadata image to be committed. */
+static void meta_set(struct cache *c, u32 i, u64 oblock, u32 flags)
+{
+	c->entries[i].oblock = cpu_to_le64(oblock);
+	c->entries[i].flags = cpu_to_le32(flags);
+	set_bit(i / RESTACK_CACHE_ENTRIES_PER_PAGE, c->dirty_pages);
+}
+
+static void meta_set_from_block(struct cache *c, u32 i)
+{
+	struct cblock *b = cb(c, i);
+	u32 flags = 0;
+
+	if (b->flags & CB_VALID)
+		flags |= RESTACK_CACHE_ENTRY_VALID;
+	if (b->flags & CB_DIRTY)
+		flags |= RESTACK_CACHE_ENTRY_DIRTY;
+	meta_set(c, i, flags ? b->oblock : 0, flags);
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * Replacement: SIEVE (Zhang et al., NSDI 2024).  New blocks enter at the
+ * head; a hit only sets a visited bit; the hand walks from the tail
+ * towards the head, clearing visited bits and evicting the first block
+ * that was not visited and may be evicted.  Scans pass through once
+ * without displacing blocks that are hit again.
+ */
+static void repl_insert(struct cache *c, u32 i)
+{
+	struct cblock *b = cb(c, i);
+
+	b->flags &= ~CB_VISITED;
+	b->repl_prev = CB_NONE;
+	b->repl_next = c->repl_head;
+	if (c->repl_head != CB_NONE)
+		cb(c, c->repl_head)->repl_prev = i;
+	c->repl_head = i;
+	if (c->repl_tail == CB_NONE)
+		c->repl_tail = i;
+}
+
+static void repl_hit(struct cache *c, u32 i)
+{
+	cb(c, i)->flags |= CB_VISITED;
+}
+
+static void repl_remove(struct cache *c, u32 i)
+{
+	struct cblock *b = cb(c, i);
+
+	if (c->repl_hand == i)
+		c->repl_hand = b->repl_prev;
+	if (b->repl_prev != CB_NONE)
+		cb(c, b->repl_prev)->repl_next = b->repl_next;
+	else
+		c->repl_head = b->repl_next;
+	if (b->repl_next != CB_NONE)
+		cb(c, b->repl_next)->repl_prev = b->repl_prev;
+	else
+		c->repl_tail = b->repl_prev;
+	b->repl_prev = CB_NONE;
+	b->repl_next = CB_NONE;
+}
+
+static bool evictable(struct cblock *b)
+{
+	return (b->flags & (CB_VALID | CB_DIRTY | CB_FILLING | CB_WRITEBACK |
+			    CB_LOST)) == CB_VALID && !b->inflight;
+}
+
+/* Choose a clean, idle block to evict; CB_NONE if none.  Bounded walk. */
+static u32 repl_victim(struct cache *c)
+{
+	u32 i = c->repl_hand, steps = 0, limit = 2 * c->geo.nr_blocks;
+
+	while (steps++ < limit) {
+		struct cblock *b;
+
+		if (i == CB_NONE)
+			i = c->repl_tail;
+		if (i == CB_NONE)
+			return CB_NONE;
+		b = cb(c, i);
+		if (b->flags & CB_VISITED) {
+			b->flags &= ~CB_VISITED;
+		} else if (evictable(b)) {
+			c->repl_hand = b->repl_prev;
+			return i;
+		}
+		i = b->repl_prev;
+	}
+	return CB_NONE;
+}
+
+/* Drop block @i's mapping; it becomes reusable after the next commit. */
+static void invalidate(struct cache *c, u32 i)
+{
+	struct cblock *b = cb(c, i);
+
+	if (b->flags & CB_DIRTY)
+		c->nr_dirty--;
+	if (b->flags & CB_LOST)
+		c->nr_lost--;
+	hash_remove(c, i);
+	repl_remove(c, i);
+	b->flags = 0;
+	c->nr_valid--;
+	meta_set(c, i, 0, 0);
+	list_push(c, &c->pending_head, &c->nr_pending, i);
+}
+
+/* Take a committed-free block for @oblock, or CB_NONE. */
+static u32 alloc_block(struct cache *c, u64 oblock, u32 flags)
+{
+	u32 i = list_pop(c, &c->free_head, &c->nr_free);
+
+	if (i == CB_NONE)
+		return i;
+	cb(c, i)->oblock = oblock;
+	cb(c, i)->flags = flags;
+	cb(c, i)->inflight = 0;
+	hash_insert(c, i);
+	return i;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Admission and sequential detection (cache->lock held) */
+
+static bool admit(struct cache *c, u64 oblock)
+{
+	u8 *count;
+
+	if (c->promote_hits <= 1)
+		return true;
+	count = &c->admission[hash_64(oblock, 32) & c->admission_mask];
+	if (*count + 1 >= c->promote_hits) {
+		*count = 0;
+		return true;
+	}
+	(*count)++;
+	/* Halve every count once per table's worth of misses: ageing. */
+	if (++c->admission_age > c->admission_mask) {
+		u32 k;
+
+		for (k = 0; k <= c->admission_mask; k++)
+			c->admission[k] >>= 1;
+		c->admission_age = 0;
+	}
+	return false;
+}
+
+/* Is @bio part of a sequential run at least seq_cutoff long? */
+static bool sequential(struct cache *c, struct bio *bio)
+{
+	sector_t start = bio->bi_iter.bi_sector;
+	unsigned int k, n = bio_sectors(bio);
+
+	if (!c->seq_cutoff_sectors)
+		return false;
+	for (k = 0; k < SEQ_STREAMS; k++) {
+		if (c->streams[k].next == start) {
+			c->streams[k].next = start + n;
+			c->streams[k].run += n;
+			return c->streams[k].run >= c->seq_cutoff_sectors;
+		}
+	}
+	k = c->stream_victim++ % SEQ_STREAMS;
+	c->streams[k].next = start + n;
+	c->streams[k].run = n;
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Routing a bio (cache->lock held; never blocks) */
+
+enum route {
+	ROUTE_ORIGIN,		/* as it is: aimed at the origin */
+	ROUTE_FAST,		/* remapped to the fast device */
+	ROUTE_DEFER,		/* wait in c->deferred */
+	ROUTE_ORIGIN_WT,	/* origin, plus a clone to the fast device */
+	ROUTE_KILL,		/* fail with EIO: the data is lost */
+};
+
+static sector_t fast_sector(struct cache *c, u32 i, struct bio *bio)
+{
+	return c->geo.data_start + ((sector_t)i << c->block_shift) +
+		(bio->bi_iter.bi_sector & (c->block_sectors - 1));
+}
+
+static void set_io(struct dm_restack_io *io, u32 i, unsigned long flags)
+{
+	io->policy_data[0] = ((unsigned long)i << IO_CBLOCK_SHIFT) | flags;
+}
+
+static u32 io_cblock(struct dm_restack_io *io)
+{
+	return io->policy_data[0] >> IO_CBLOCK_SHIFT;
+}
+
+static void to_fast(struct cache *c, struct bio *bio, struct dm_restack_io *io,
+		    u32 i, unsigned long flags)
+{
+	cb(c, i)->inflight++;
+	bio->bi_iter.bi_sector = fast_sector(c, i, bio);
+	bio_set_dev(bio, c->fast);
+	set_io(io, i, flags | IO_FAST);
+}
+
+static enum route route_read(struct cache *c, struct bio *bio,
+			     struct dm_restack_io *io, u64 oblock,
+			     bool *promote)
+{
+	u32 i = lookup(c, oblock);
+	struct cblock *b = i == CB_NONE ? NULL : cb(c, i);
+
+	if (b && (b->flags & CB_LOST)) {
+		/* Only the fast device had this data, and it is gone. */
+		io->result = DM_RESTACK_RESULT_HIT;
+		return ROUTE_KILL;
+	}
+	if (b && (b->flags & CB_FILLING))
+		return ROUTE_DEFER;
+	if (b && (b->flags & CB_VALID)) {
+		repl_hit(c, i);
+		to_fast(c, bio, io, i, 0);
+		c->stats.read_hits++;
+		io->result = DM_RESTACK_RESULT_HIT;
+		return ROUTE_FAST;
+	}
+
+	c->stats.read_misses++;
+	io->result = DM_RESTACK_RESULT_MISS;
+	if (!b && !c->fast_failed && !sequential(c, bio) && admit(c, oblock) &&
+	    c->nr_promoting < MAX_PROMOTIONS && c->nr_free)
+		*promote = true;
+	else if (!b)
+		io->result = DM_RESTACK_RESULT_BYPASS;
+	return ROUTE_ORIGIN;
+}
+
+static enum route route_write(struct cache *c, struct bio *bio,
+			      struct dm_restack_io *io, u64 oblock)
+{
+	bool whole = bio_sectors(bio) == c->block_sectors;
+	u32 i = lookup(c, oblock);
+	struct cblock *b = i == CB_NONE ? NULL : cb(c, i);
+
+	if (b && (b->flags & CB_FILLING))
+		return ROUTE_DEFER;
+
+	if (b && (b->flags & CB_PROMOTING)) {
+		/* The copy in flight is now out of date: drop it when done. */
+		b->flags |= CB_STALE;
+		hash_remove(c, i);
+		b = NULL;
+	}
+
+	if (b && (b->flags & CB_DIRTY)) {
+		if (c->cleaning) {
+			/* Wait until written back; then it is a clean hit. */
+			return ROUTE_DEFER;
+		}
+		/* Same origin block: overwrite in place. */
+		if (b->flags & CB_WRITEBACK)
+			b->flags |= CB_REDIRTY;
+		if (b->flags & CB_LOST) {
+			if (!whole)
+				return ROUTE_ORIGIN;	/* rest stays lost */
+			invalidate(c, i);
+			c->stats.write_misses++;
+			io->result = DM_RESTACK_RESULT_BYPASS;
+			return ROUTE_ORIGIN;
+		}
+		repl_hit(c, i);
+		to_fast(c, bio, io, i, bio->bi_opf & REQ_FUA ? IO_NEED_COMMIT : 0);
+		c->stats.write_hits++;
+		io->result = DM_RESTACK_RESULT_HIT;
+		return ROUTE_FAST;
+	}
+
+	if (c->mode == MODE_WT && b && (b->flags & CB_VALID) && !c->fast_failed) {
+		repl_hit(c, i);
+		cb(c, i)->inflight++;
+		set_io(io, i, 0);
+		c->stats.write_hits++;
+		io->result = DM_RESTACK_RESULT_HIT;
+		return ROUTE_ORIGIN_WT;
+	}
+
+	if (c->mode == MODE_WB && whole && !c->cleaning && !c->fast_failed &&
+	    !sequential(c, bio)) {
+		u32 n;
+
+		/* A clean copy is left intact until the new data is in. */
+		if (b && (b->flags & CB_VALID))
+			invalidate(c, i);
+		n = alloc_block(c, oblock, CB_VALID | CB_DIRTY | CB_FILLING);
+		if (n != CB_NONE) {
+			repl_insert(c, n);
+			c->nr_valid++;
+			c->nr_dirty++;
+			meta_set_from_block(c, n);
+			to_fast(c, bio, io, n, IO_FILLING |
+				(bio->bi_opf & REQ_FUA ? IO_NEED_COMMIT : 0));
+			c->stats.write_misses++;
+			io->result = DM_RESTACK_RESULT_MISS;
+			return ROUTE_FAST;
+		}
+		b = NULL;
+	}
+
+	/* Around the cache: the origin gets it, any clean copy goes. */
+	if (b && (b->flags & CB_VALID))
+		invalidate(c, i);
+	c->stats.write_misses++;
+	c->stats.bypassed++;
+	io->result = DM_RESTACK_RESULT_BYPASS;
+	return ROUTE_ORIGIN;
+}
+
+/* Start a promotion of @oblock into a free block (map context). */
+static struct copy_job *start_promotion(struct cache *c, u64 oblock)
+{
+	struct copy_job *job = kzalloc(sizeof(*job), GFP_NOWAIT);
+	u32 i;
+
+	if (!job)
+		return NULL;
+	i = alloc_block(c, oblock, CB_PROMOTING);
+	if (i == CB_NONE) {
+		kfree(job);
+		return NULL;
+	}
+	job->cache = c;
+	job->cblock = i;
+	job->promotion = true;
+	c->nr_promoting++;
+	return job;
+}
+
+/* ---------------------------------------------------------------------- */
+/* map and end_io */
+
+static struct cache *to_cache(struct dm_restack_policy *p)
+{
+	return container_of(p, struct cache, policy);
+}
+
+static void wt_clone_endio(struct bio *bio);
+
+/* Send a write-through copy of @bio to block @i; false if we cannot. */
+static bool submit_wt_clone(struct cache *c, struct bio *bio, u32 i)
+{
+	struct bio *clone = bio_alloc_clone(c->fast, bio, GFP_NOWAIT, &c->bs);
+	struct wt_clone *wt;
+
+	if (!clone)
+		return false;
+	wt = container_of(clone, struct wt_clone, clone);
+	wt->cache = c;
+	wt->parent = bio;
+	wt->cblock = i;
+	clone->bi_iter.bi_sector = fast_sector(c, i, bio);
+	/* The origin write carries FUA; a clean copy needs no durability. */
+	clone->bi_opf &= ~(REQ_FUA | REQ_PREFLUSH);
+	clone->bi_end_io = wt_clone_endio;
+	bio_inc_remaining(bio);
+	submit_bio_noacct(clone);
+	return true;
+}
+
+static void kick(struct cache *c)
+{
+	queue_work(c->wq, &c->worker);
+}
+
+/*
+ * Route a data bio that lies within one cache block; returns DM_MAPIO_*.
+ * Called from map() and, for deferred bios, from the worker (which then
+ * submits a REMAPPED bio itself).  Never blocks.
+ */
+static int cache_route(struct cache *c, struct bio *bio,
+		       struct dm_restack_io *io, bool in_worker)
+{
+	u64 oblock = bio->bi_iter.bi_sector >> c->block_shift;
+	struct copy_job *job = NULL;
+	bool promote = false;
+	enum route r;
+	unsigned long flags;
+
+	set_io(io, 0, 0);
+	spin_lock_irqsave(&c->lock, flags);
+	if (c->fast_failed && c->mode != MODE_WB) {
+		r = ROUTE_ORIGIN;
+		io->result = DM_RESTACK_RESULT_BYPASS;
+	} else if (bio_data_dir(bio) == READ) {
+		r = route_read(c, bio, io, oblock, &promote);
+	} else {
+		r = route_write(c, bio, io, oblock);
+	}
+	if (promote) {
+		job = start_promotion(c, oblock);
+		if (!job)
+			io->result = DM_RESTACK_RESULT_BYPASS;
+	}
+	if (r == ROUTE_DEFER)
+		bio_list_add(&c->deferred, bio);
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	if (job) {
+		spin_lock_irqsave(&c->lock, flags);
+		list_add_tail(&job->list, &c->jobs_todo);
+		spin_unlock_irqrestore(&c->lock, flags);
+		kick(c);
+	}
+
+	switch (r) {
+	case ROUTE_DEFER:
+		/* What we wait for kicks the worker when it is done. */
+		if (!in_worker)
+			kick(c);
+		return DM_MAPIO_SUBMITTED;
+	case ROUTE_KILL:
+		return DM_MAPIO_KILL;
+	case ROUTE_ORIGIN_WT:
+		if (!submit_wt_clone(c, bio, io_cblock(io))) {
+			/* No memory for the copy: the cached one must go. */
+			spin_lock_irqsave(&c->lock, flags);
+			cb(c, io_cblock(io))->inflight--;
+			if (cb(c, io_cblock(io))->flags & CB_VALID)
+				invalidate(c, io_cblock(io));
+			spin_unlock_irqrestore(&c->lock, flags);
+		}
+		return DM_MAPIO_REMAPPED;
+	default:
+		return DM_MAPIO_REMAPPED;
+	}
+}
+
+/* Stop using the fast device; for wt/wa the origin has everything. */
+static void fast_failed_locked(struct cache *c)
+{
+	if (!c->fast_failed)
+		DMERR("%s: fast device failed; %s", dm_restack_volume_name(c->vol),
+		      c->mode == MODE_WB ? "dirty blocks are written back where readable" :
+		      "all I/O now goes to the origin");
+	c->fast_failed = true;
+	c->stats.fast_errors++;
+}
+
+/*
+ * Dirty data of @b cannot be read back: reads of it fail from now on
+ * (never stale origin data), and the volume reports failed.
+ */
+static void mark_lost(struct cache *c, struct cblock *b)
+{
+	if (b->flags & CB_LOST)
+		return;
+	b->flags |= CB_LOST;
+	c->nr_lost++;
+	dm_restack_volume_set_failed(c->vol);
+	DMERR("%s: dirty origin block %llu is lost on the fast device",
+	      dm_restack_volume_name(c->vol), b->oblock);
+}
+
+static void wt_clone_endio(struct bio *bio)
+{
+	struct wt_clone *wt = container_of(bio, struct wt_clone, clone);
+	struct cache *c = wt->cache;
+	struct bio *parent = wt->parent;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	cb(c, wt->cblock)->inflight--;
+	if (bio->bi_status) {
+		/* The origin write decides the result; the copy is dropped. */
+		fast_failed_locked(c);
+		if (cb(c, wt->cblock)->flags & CB_VALID)
+			invalidate(c, wt->cblock);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	bio_put(bio);
+	bio_endio(parent);
+}
+
+/* Split @bio at the cache block boundary; update the recorded length. */
+static void split_at_block(struct cache *c, struct bio *bio,
+			   struct dm_restack_io *io)
+{
+	u32 offset = bio->bi_iter.bi_sector & (c->block_sectors - 1);
+	u32 len = bio_sectors(bio);
+
+	if (offset + len > c->block_sectors) {
+		dm_accept_partial_bio(bio, c->block_sectors - offset);
+		io->nr_sectors = c->block_sectors - offset;
+	}
+}
+
+static int cache_map(struct dm_restack_policy *p, struct bio *bio,
+		     struct dm_restack_io *io)
+{
+	struct cache *c = to_cache(p);
+	unsigned long flags;
+
+	set_io(io, 0, 0);
+	io->result = DM_RESTACK_RESULT_ORIGIN;
+
+	if (bio->bi_opf & REQ_PREFLUSH) {
+		/* Write-back must commit its metadata; the others just flush. */
+		if (c->mode != MODE_WB)
+			return DM_MAPIO_REMAPPED;
+		spin_lock_irqsave(&c->lock, flags);
+		bio_list_add(&c->deferred, bio);
+		spin_unlock_irqrestore(&c->lock, flags);
+		kick(c);
+		return DM_MAPIO_SUBMITTED;
+	}
+
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_SECURE_ERASE:
+	case REQ_OP_WRITE_ZEROES:
+		/* Cached copies must go first: done in the worker. */
+		spin_lock_irqsave(&c->lock, flags);
+		bio_list_add(&c->deferred, bio);
+		spin_unlock_irqrestore(&c->lock, flags);
+		kick(c);
+		return DM_MAPIO_SUBMITTED;
+	default:
+		return DM_MAPIO_REMAPPED;
+	}
+
+	split_at_block(c, bio, io);
+	io->policy_iter = bio->bi_iter;
+	return cache_route(c, bio, io, false);
+}
+
+static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
+			struct dm_restack_io *io, blk_status_t *error)
+{
+	struct cache *c = to_cache(p);
+	unsigned long f = io->policy_data[0];
+	u32 i = io_cblock(io);
+	struct cblock *b;
+	unsigned long flags;
+	bool retry = false, commit = false;
+
+	if (!(f & IO_FAST)) {
+		if (*error && !(f & IO_RETRIED)) {
+			spin_lock_irqsave(&c->lock, flags);
+			c->stats.origin_errors++;
+			spin_unlock_irqrestore(&c->lock, flags);
+		}
+		return DM_ENDIO_DONE;
+	}
+	if (f & IO_COMMITTED)
+		return DM_ENDIO_DONE;
+
+	spin_lock_irqsave(&c->lock, flags);
+	b = cb(c, i);
+	b->inflight--;
+	if (!*error) {
+		if (f & IO_FILLING)
+			b->flags &= ~CB_FILLING;
+		if (f & IO_NEED_COMMIT)
+			commit = true;
+	} else if (bio_data_dir(bio) == READ && !(b->flags & CB_DIRTY)) {
+		/* A clean copy failed: read the origin instead. */
+		fast_failed_locked(c);
+		if (b->flags & CB_VALID)
+			invalidate(c, i);
+		retry = true;
+	} else if (bio_data_dir(bio) == WRITE && (f & IO_FILLING)) {
+		/* Nothing else was in the block: the origin can take it. */
+		fast_failed_locked(c);
+		invalidate(c, i);
+		retry = true;
+	} else {
+		/* Dirty data we can no longer trust: report, never hide. */
+		fast_failed_locked(c);
+		mark_lost(c, b);
+	}
+	if (b->flags & CB_FILLING && !(b->flags & CB_VALID))
+		b->flags &= ~CB_FILLING;
+	if (retry) {
+		io->policy_data[0] = IO_RETRIED;
+		bio_list_add(&c->retry, bio);
+	} else if (commit) {
+		io->policy_data[0] |= IO_COMMITTED;
+		bio_list_add(&c->after_commit, bio);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	/* Bios waiting for this block's fill can go now. */
+	if (retry || commit || (f & IO_FILLING) || !bio_list_empty(&c->deferred))
+		kick(c);
+	if (retry) {
+		*error = BLK_STS_OK;
+		return DM_ENDIO_INCOMPLETE;
+	}
+	return commit ? DM_ENDIO_INCOMPLETE : DM_ENDIO_DONE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Metadata I/O (process context) */
+
+static int meta_io(struct cache *c, sector_t sector, void *buf, blk_opf_t op)
+{
+	struct bio_vec bvec;
+	struct bio bio;
+
+	bio_init(&bio, c->fast, &bvec, 1, op);
+	bio.bi_iter.bi_sector = sector;
+	__bio_add_page(&bio, virt_to_page(buf), RESTACK_CACHE_PAGE_SIZE,
+		       offset_in_page(buf));
+	return submit_bio_wait(&bio);
+}
+
+/*
+ * Commit the metadata image: see the protocol in dm-restack-cache-meta.h.
+ * Blocks freed before the commit began become reusable after it.
+ * Process context; takes commit_lock.
+ */
+static int cache_commit(struct cache *c, bool clean)
+{
+	struct bio_list done = BIO_EMPTY_LIST;
+	u32 page, pending, nr_pages = c->geo.meta_pages;
+	unsigned long *todo;
+	unsigned long flags;
+	struct bio *bio;
+	u64 seq;
+	int r = 0;
+
+	todo = bitmap_zalloc(nr_pages, GFP_NOIO);
+	if (!todo)
+		return -ENOMEM;
+
+	mutex_lock(&c->commit_lock);
+	seq = c->commit_seq + 1;
+
+	spin_lock_irqsave(&c->lock, flags);
+	bitmap_copy(todo, c->dirty_pages, nr_pages);
+	bitmap_zero(c->dirty_pages, nr_pages);
+	pending = c->pending_head;
+	c->pending_head = CB_NONE;
+	c->nr_pending = 0;
+	bio_list_merge(&done, &c->after_commit);
+	bio_list_init(&c->after_commit);
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	/* 1: what write-back put on the origin must be durable first. */
+	r = blkdev_issue_flush(c->origin);
+	if (r)
+		goto out;
+
+	/* 2: changed pages into their older slots. */
+	for_each_set_bit(page, todo, nr_pages) {
+		unsigned int slot = !c->latest_slot[page];
+
+		spin_lock_irqsave(&c->lock, flags);
+		restack_cache_page_encode(c->page_buf, page, c->geo.format_id,
+					  seq, &c->entries[page *
+					  RESTACK_CACHE_ENTRIES_PER_PAGE]);
+		spin_unlock_irqrestore(&c->lock, flags);
+		r = meta_io(c, restack_cache_page_sector(page, slot),
+			    c->page_buf, REQ_OP_WRITE | REQ_SYNC);
+		if (r)
+			goto out;
+	}
+
+	/* 3 and 4: pages (and data) durable, then the superblock. */
+	r = blkdev_issue_flush(c->fast);
+	if (r)
+		goto out;
+	restack_cache_sb_encode(c->page_buf, &c->geo,
+				dm_restack_volume_sectors(c->vol), seq, clean);
+	r = meta_io(c, RESTACK_CACHE_SB_SECTOR(seq % 2), c->page_buf,
+		    REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
+	if (r)
+		goto out;
+
+	for_each_set_bit(page, todo, nr_pages)
+		c->latest_slot[page] = !c->latest_slot[page];
+	c->commit_seq = seq;
+
+out:
+	spin_lock_irqsave(&c->lock, flags);
+	if (r) {
+		/* Nothing was committed: pages and blocks stay pending. */
+		bitmap_or(c->dirty_pages, c->dirty_pages, todo, nr_pages);
+		fast_failed_locked(c);
+	} else {
+		c->stats.commits++;
+	}
+	while (pending != CB_NONE) {
+		u32 i = pending;
+
+		pending = cb(c, i)->hash_next;
+		if (!r && !cb(c, i)->inflight && !cb(c, i)->flags)
+			list_push(c, &c->free_head, &c->nr_free, i);
+		else
+			list_push(c, &c->pending_head, &c->nr_pending, i);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	mutex_unlock(&c->commit_lock);
+	bitmap_free(todo);
+
+	if (r)
+		DMERR("%s: metadata commit failed: %d", dm_restack_volume_name(c->vol), r);
+	/* Bios that waited for this commit complete now (with its result). */
+	while ((bio = bio_list_pop(&done))) {
+		if (r)
+			bio->bi_status = errno_to_blk_status(r);
+		bio_endio(bio);
+	}
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Copy jobs: promotions and write-back, by kcopyd */
+
+static void copy_done(int read_err, unsigned long write_err, void *context)
+{
+	struct copy_job *job = context;
+	struct cache *c = job->cache;
+	struct cblock *b = cb(c, job->cblock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	if (job->promotion) {
+		c->nr_promoting--;
+		if (read_err)
+			c->stats.origin_errors++;
+		if (write_err)
+			fast_failed_locked(c);
+		if (read_err || write_err || (b->flags & CB_STALE) ||
+		    c->fast_failed) {
+			/* Never mapped in committed metadata: free at once. */
+			if (!(b->flags & CB_STALE))
+				hash_remove(c, job->cblock);
+			b->flags = 0;
+			list_push(c, &c->free_head, &c->nr_free, job->cblock);
+		} else {
+			b->flags = CB_VALID;
+			c->nr_valid++;
+			repl_insert(c, job->cblock);
+			meta_set_from_block(c, job->cblock);
+			c->stats.promotions++;
+		}
+	} else {
+		c->nr_writeback--;
+		b->flags &= ~CB_WRITEBACK;
+		if (read_err) {
+			fast_failed_locked(c);
+			mark_lost(c, b);
+		} else if (write_err) {
+			c->stats.origin_errors++;
+		} else if (!(b->flags & CB_REDIRTY)) {
+			/* Clean in metadata only after the origin is flushed. */
+			b->flags &= ~CB_DIRTY;
+			c->nr_dirty--;
+			meta_set_from_block(c, job->cblock);
+			c->stats.writebacks++;
+		}
+		b->flags &= ~CB_REDIRTY;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	kfree(job);
+	wake_up_all(&c->wait);
+	kick(c);
+}
+
+static void start_copy(struct cache *c, struct copy_job *job)
+{
+	struct cblock *b = cb(c, job->cblock);
+	struct dm_io_region fast = {
+		.bdev = c->fast,
+		.sector = c->geo.data_start +
+			  ((sector_t)job->cblock << c->block_shift),
+		.count = c->block_sectors,
+	};
+	struct dm_io_region origin = {
+		.bdev = c->origin,
+		.sector = b->oblock << c->block_shift,
+		.count = c->block_sectors,
+	};
+	sector_t end = dm_restack_volume_sectors(c->vol);
+
+	/* The last block of an origin not a multiple of the block size. */
+	if (origin.sector + origin.count > end) {
+		origin.count = end - origin.sector;
+		fast.count = origin.count;
+	}
+	if (job->promotion)
+		dm_kcopyd_copy(c->kcopyd, &origin, 1, &fast, 0, copy_done, job);
+	else
+		dm_kcopyd_copy(c->kcopyd, &fast, 1, &origin, 0, copy_done, job);
+}
+
+/* Pick dirty blocks to write back (cache->lock held). */
+static void queue_writebacks(struct cache *c, struct list_head *jobs)
+{
+	u32 scanned = 0;
+
+	while (c->nr_writeback < MAX_WRITEBACKS &&
+	       scanned++ < c->geo.nr_blocks) {
+		struct cblock *b = cb(c, c->wb_cursor);
+		struct copy_job *job;
+
+		if ((b->flags & (CB_VALID | CB_DIRTY | CB_FILLING |
+				 CB_WRITEBACK | CB_LOST)) ==
+		    (CB_VALID | CB_DIRTY)) {
+			job = kzalloc(sizeof(*job), GFP_NOWAIT);
+			if (!job)
+				break;
+			job->cache = c;
+			job->cblock = c->wb_cursor;
+			b->flags |= CB_WRITEBACK;
+			c->nr_writeback++;
+			list_add_tail(&job->list, jobs);
+		}
+		if (++c->wb_cursor >= c->geo.nr_blocks)
+			c->wb_cursor = 0;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Discards and the like: drop cached copies, then pass to the origin. */
+
+static bool drop_range(struct cache *c, struct bio *bio)
+{
+	u64 first = bio->bi_iter.bi_sector >> c->block_shift;
+	u64 last = (bio_end_sector(bio) - 1) >> c->block_shift;
+	bool busy = false;
+	unsigned long flags;
+	u64 o;
+	u32 i;
+
+	spin_lock_irqsave(&c->lock, flags);
+	if (last - first < c->geo.nr_blocks) {
+		for (o = first; o <= last; o++) {
+			i = lookup(c, o);
+			if (i == CB_NONE)
+				continue;
+			if (cb(c, i)->flags & (CB_FILLING | CB_WRITEBACK |
+					       CB_PROMOTING)) {
+				busy = true;
+				if (cb(c, i)->flags & CB_PROMOTING) {
+					cb(c, i)->flags |= CB_STALE;
+					hash_remove(c, i);
+				}
+				continue;
+			}
+			invalidate(c, i);
+		}
+	} else {
+		for (i = 0; i < c->geo.nr_blocks; i++) {
+			struct cblock *b = cb(c, i);
+
+			if (!(b->flags & (CB_VALID | CB_PROMOTING)) ||
+			    b->oblock < first || b->oblock > last)
+				continue;
+			if (b->flags & (CB_FILLING | CB_WRITEBACK | CB_PROMOTING)) {
+				busy = true;
+				if ((b->flags & CB_PROMOTING) &&
+				    !(b->flags & CB_STALE)) {
+					b->flags |= CB_STALE;
+					hash_remove(c, i);
+				}
+				continue;
+			}
+			invalidate(c, i);
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return !busy;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The worker */
+
+static bool dirty_high(struct cache *c)
+{
+	return c->nr_dirty > c->geo.nr_blocks / DIRTY_HIGH_SHARE;
+}
+
+/* Keep some committed-free blocks: evict clean ones (cache->lock held). */
+static bool replenish(struct cache *c)
+{
+	u32 low = max_t(u32, 16, c->geo.nr_blocks / 64);
+	bool evicted = false;
+
+	if (c->mode == MODE_WT || c->mode == MODE_WA)
+		low = max_t(u32, 4, c->geo.nr_blocks / 256);
+	while (c->nr_free + c->nr_pending < low) {
+		u32 i = repl_victim(c);
+
+		if (i == CB_NONE)
+			break;
+		invalidate(c, i);
+		c->stats.demotions++;
+		evicted = true;
+	}
+	return evicted;
+}
+
+static void resubmit_to_origin(struct cache *c, struct bio *bio)
+{
+	struct dm_restack_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+	bio->bi_iter = io->policy_iter;
+	bio->bi_status = BLK_STS_OK;
+	bio_set_dev(bio, c->origin);
+	submit_bio_noacct(bio);
+}
+
+static void cache_worker(struct work_struct *work)
+{
+	struct cache *c = container_of(work, struct cache, worker);
+	struct bio_list deferred, retry;
+	LIST_HEAD(jobs);
+	struct copy_job *job, *tmp;
+	bool commit = false;
+	unsigned long flags;
+	struct bio *bio;
+
+	spin_lock_irqsave(&c->lock, flags);
+	deferred = c->deferred;
+	bio_list_init(&c->deferred);
+	retry = c->retry;
+	bio_list_init(&c->retry);
+	list_splice_init(&c->jobs_todo, &jobs);
+	if (!c->stopping && (c->cleaning || dirty_high(c) || c->fast_failed))
+		queue_writebacks(c, &jobs);
+	if (!c->stopping && replenish(c))
+		commit = true;
+	if (c->nr_pending && !c->nr_free)
+		commit = true;
+	if (!bio_list_empty(&c->after_commit))
+		commit = true;
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	while ((bio = bio_list_pop(&retry)))
+		resubmit_to_origin(c, bio);
+
+	while ((bio = bio_list_pop(&deferred))) {
+		struct dm_restack_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+		if (bio->bi_opf & REQ_PREFLUSH) {
+			/* Completed by the commit below. */
+			spin_lock_irqsave(&c->lock, flags);
+			bio_list_add(&c->after_commit, bio);
+			spin_unlock_irqrestore(&c->lock, flags);
+			commit = true;
+		} else if (bio_op(bio) != REQ_OP_READ &&
+			   bio_op(bio) != REQ_OP_WRITE) {
+			if (drop_range(c, bio)) {
+				dm_submit_bio_remap(bio, NULL);
+			} else {
+				spin_lock_irqsave(&c->lock, flags);
+				bio_list_add(&c->deferred, bio);
+				spin_unlock_irqrestore(&c->lock, flags);
+			}
+		} else {
+			switch (cache_route(c, bio, io, true)) {
+			case DM_MAPIO_REMAPPED:
+				dm_restack_io_remapped(c->vol, io, bio);
+				dm_submit_bio_remap(bio, NULL);
+				break;
+			case DM_MAPIO_KILL:
+				bio_io_error(bio);
+				break;
+			default:
+				break;	/* deferred again */
+			}
+		}
+	}
+
+	list_for_each_entry_safe(job, tmp, &jobs, list) {
+		list_del(&job->list);
+		start_copy(c, job);
+	}
+
+	if (commit)
+		cache_commit(c, false);
+}
+
+static void cache_periodic(struct work_struct *work)
+{
+	struct cache *c = container_of(to_delayed_work(work), struct cache,
+				       periodic);
+	bool any;
+
+	any = !bitmap_empty(c->dirty_pages, c->geo.meta_pages) ||
+		READ_ONCE(c->nr_pending);
+	if (any)
+		cache_commit(c, false);
+	/* Idle write-back and replenishing happen in the worker. */
+	kick(c);
+	if (!READ_ONCE(c->stopping))
+		queue_delayed_work(c->wq, &c->periodic, COMMIT_PERIOD);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading and formatting (process context) */
+
+static void state_reset(struct cache *c)
+{
+	u32 i;
+
+	for (i = 0; i <= c->hash_mask; i++)
+		c->buckets[i] = CB_NONE;
+	memset(c->blocks, 0, c->geo.nr_blocks * sizeof(*c->blocks));
+	c->free_head = CB_NONE;
+	c->pending_head = CB_NONE;
+	c->nr_free = 0;
+	c->nr_pending = 0;
+	c->repl_head = CB_NONE;
+	c->repl_tail = CB_NONE;
+	c->repl_hand = CB_NONE;
+	c->nr_valid = 0;
+	c->nr_dirty = 0;
+	c->nr_lost = 0;
+	for (i = 0; i < c->geo.nr_blocks; i++) {
+		c->blocks[i].hash_next = CB_NONE;
+		c->blocks[i].repl_prev = CB_NONE;
+		c->blocks[i].repl_next = CB_NONE;
+	}
+	memset(c->latest_slot, 0, c->geo.meta_pages);
+	bitmap_zero(c->dirty_pages, c->geo.meta_pages);
+}
+
+/* Rebuild the in-memory state from committed metadata entries. */
+static int state_from_entries(struct cache *c)
+{
+	u64 origin_blocks = DIV_ROUND_UP_ULL(dm_restack_volume_sectors(c->vol),
+					     c->block_sectors);
+	u32 i;
+
+	for (i = c->geo.nr_blocks; i-- > 0;) {
+		u32 flags = le32_to_cpu(c->entries[i].flags);
+		u64 oblock = le64_to_cpu(c->entries[i].oblock);
+		struct cblock *b = cb(c, i);
+
+		if (!(flags & RESTACK_CACHE_ENTRY_VALID)) {
+			list_push(c, &c->free_head, &c->nr_free, i);
+			continue;
+		}
+		if (oblock >= origin_blocks || lookup(c, oblock) != CB_NONE) {
+			DMERR("%s: metadata maps cache block %u to %s origin block %llu",
+			      dm_restack_volume_name(c->vol), i,
+			      oblock >= origin_blocks ? "out-of-range" : "twice-mapped",
+			      oblock);
+			return -EUCLEAN;
+		}
+		b->oblock = oblock;
+		b->flags = CB_VALID;
+		if (flags & RESTACK_CACHE_ENTRY_DIRTY) {
+			b->flags |= CB_DIRTY;
+			c->nr_dirty++;
+		}
+		hash_insert(c, i);
+		repl_insert(c, i);
+		c->nr_valid++;
+	}
+	return 0;
+}
+
+static int format_device(struct cache *c)
+{
+	u32 page;
+	int r;
+
+	c->geo.format_id = get_random_u64();
+	memset(c->entries, 0, c->geo.meta_pages *
+	       RESTACK_CACHE_ENTRIES_PER_PAGE * sizeof(*c->entries));
+	for (page = 0; page < c->geo.meta_pages; page++) {
+		restack_cache_page_encode(c->page_buf, page, c->geo.format_id, 0,
+					  &c->entries[page * RESTACK_CACHE_ENTRIES_PER_PAGE]);
+		r = meta_io(c, restack_cache_page_sector(page, 0), c->page_buf,
+			    REQ_OP_WRITE | REQ_SYNC);
+		if (r)
+			return r;
+	}
+	r = blkdev_issue_flush(c->fast);
+	if (r)
+		return r;
+	/* Both copies: an older format's copy must not outrank ours. */
+	restack_cache_sb_encode(c->page_buf, &c->geo,
+				dm_restack_volume_sectors(c->vol), 0, true);
+	r = meta_io(c, RESTACK_CACHE_SB_SECTOR(1), c->page_buf,
+		    REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
+	if (!r)
+		r = meta_io(c, RESTACK_CACHE_SB_SECTOR(0), c->page_buf,
+			    REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
+	c->commit_seq = 0;
+	return r;
+}
+
+/* Read the committed state (or format a fresh device).  *error on failure. */
+static int load_device(struct cache *c, bool block_size_given,
+		       const char **error)
+{
+	sector_t fast_sectors = bdev_nr_sectors(c->fast), origin_sectors;
+	struct restack_cache_geometry geo;
+	void *sb0, *sb1, *slot0, *slot1;
+	bool clean;
+	u64 seq;
+	u32 page;
+	int pick, r;
+
+	sb0 = kmalloc(RESTACK_CACHE_PAGE_SIZE, GFP_KERNEL);
+	sb1 = kmalloc(RESTACK_CACHE_PAGE_SIZE, GFP_KERNEL);
+	if (!sb0 || !sb1) {
+		r = -ENOMEM;
+		*error = "cache: out of memory";
+		goto out;
+	}
+	slot0 = sb0;
+	slot1 = sb1;
+
+	pick = restack_cache_sb_pick(meta_io(c, RESTACK_CACHE_SB_SECTOR(0), sb0,
+					     REQ_OP_READ) ? NULL : sb0,
+				     meta_io(c, RESTACK_CACHE_SB_SECTOR(1), sb1,
+					     REQ_OP_READ) ? NULL : sb1);
+	if (pick == -ENODATA) {
+		r = format_device(c);
+		if (r)
+			*error = "cache: cannot format the fast device";
+		else
+			r = state_from_entries(c);
+		goto out;
+	}
+	if (pick < 0 || restack_cache_sb_decode(pick ? sb1 : sb0, fast_sectors,
+						&geo, &origin_sectors, &seq,
+						&clean)) {
+		r = -EUCLEAN;
+		*error = "cache: the fast device's cache superblocks are corrupt";
+		goto out;
+	}
+	if (origin_sectors != dm_restack_volume_sectors(c->vol)) {
+		r = -EINVAL;
+		*error = "cache: the fast device caches an origin of another size";
+		goto out;
+	}
+	if (geo.block_sectors != c->block_sectors) {
+		if (block_size_given) {
+			r = -EINVAL;
+			*error = "cache: the fast device holds a cache with another block_size";
+			goto out;
+		}
+	}
+	if (geo.block_sectors != c->block_sectors ||
+	    geo.nr_blocks != c->geo.nr_blocks) {
+		/*
+		 * Adopt the device's geometry (its block size when none was
+		 * given; the size it was formatted at on a grown device): the
+		 * caller sizes its arrays again and loads once more.
+		 */
+		r = -EAGAIN;
+		c->geo = geo;
+		c->block_sectors = geo.block_sectors;
+		c->block_shift = ilog2(geo.block_sectors);
+		goto out;
+	}
+	c->geo.format_id = geo.format_id;
+	c->commit_seq = seq;
+
+	for (page = 0; page < c->geo.meta_pages; page++) {
+		bool ok0 = !meta_io(c, restack_cache_page_sector(page, 0), slot0,
+				    REQ_OP_READ);
+		bool ok1 = !meta_io(c, restack_cache_page_sector(page, 1), slot1,
+				    REQ_OP_READ);
+		int s = restack_cache_page_pick(ok0 ? slot0 : NULL,
+						ok1 ? slot1 : NULL, page,
+						geo.format_id, seq);
+
+		if (s < 0) {
+			DMERR("%s: cache metadata page %u: no valid copy",
+			      dm_restack_volume_name(c->vol), page);
+			r = -EUCLEAN;
+			*error = "cache: metadata page corrupt (see kernel log)";
+			goto out;
+		}
+		c->latest_slot[page] = s;
+		memcpy(&c->entries[page * RESTACK_CACHE_ENTRIES_PER_PAGE],
+		       restack_cache_page_entries(s ? slot1 : slot0),
+		       RESTACK_CACHE_ENTRIES_PER_PAGE * sizeof(*c->entries));
+	}
+	r = state_from_entries(c);
+	if (r) {
+		*error = "cache: metadata is inconsistent (see kernel log)";
+	} else if (c->nr_dirty && c->mode != MODE_WB) {
+		r = -EINVAL;
+		*error = "cache: fast device has dirty blocks: attach mode=wb to clean";
+	} else if (c->nr_dirty || c->nr_valid) {
+		DMINFO("%s: cache loaded: %llu blocks cached, %llu dirty%s",
+		       dm_restack_volume_name(c->vol), c->nr_valid, c->nr_dirty,
+		       clean ? "" : " (recovered after an unclean shutdown)");
+	}
+out:
+	kfree(sb0);
+	kfree(sb1);
+	return r;
+}
+
+static void free_state(struct cache *c)
+{
+	kvfree(c->blocks);
+	kvfree(c->buckets);
+	kvfree(c->entries);
+	kvfree(c->admission);
+	bitmap_free(c->dirty_pages);
+	kvfree(c->latest_slot);
+	c->blocks = NULL;
+	c->buckets = NULL;
+	c->entries = NULL;
+	c->admission = NULL;
+	c->dirty_pages = NULL;
+	c->latest_slot = NULL;
+}
+
+static int alloc_state(struct cache *c)
+{
+	u64 n = c->geo.nr_blocks;
+	u32 buckets = roundup_pow_of_two(max_t(u64, n / 2, 16));
+
+	if (n >= CB_NONE)
+		return -EINVAL;
+	c->hash_mask = buckets - 1;
+	c->admission_mask = roundup_pow_of_two(max_t(u64, n, 64)) - 1;
+	c->blocks = kvcalloc(n, sizeof(*c->blocks), GFP_KERNEL);
+	c->buckets = kvcalloc(buckets, sizeof(*c->buckets), GFP_KERNEL);
+	c->entries = kvcalloc((size_t)c->geo.meta_pages *
+			      RESTACK_CACHE_ENTRIES_PER_PAGE,
+			      sizeof(*c->entries), GFP_KERNEL);
+	c->admission = kvzalloc(c->admission_mask + 1, GFP_KERNEL);
+	c->dirty_pages = bitmap_zalloc(c->geo.meta_pages, GFP_KERNEL);
+	c->latest_slot = kvzalloc(c->geo.meta_pages, GFP_KERNEL);
+	if (!c->blocks || !c->buckets || !c->entries || !c->admission ||
+	    !c->dirty_pages || !c->latest_slot) {
+		free_state(c);
+		return -ENOMEM;
+	}
+	state_reset(c);
+	return 0;
+}
+
+/* Size the state for the fast device and load it; adopt its geometry. */
+static int cache_load(struct cache *c, bool block_size_given,
+		      const char **error)
+{
+	int r, tries;
+
+	if (restack_cache_geometry(bdev_nr_sectors(c->fast), c->block_sectors,
+				   &c->geo)) {
+		*error = "cache: the fast device is too small for one cache block";
+		return -ENOSPC;
+	}
+	for (tries = 0; tries < 2; tries++) {
+		r = alloc_state(c);
+		if (r) {
+			*error = "cache: out of memory for the block table";
+			return r;
+		}
+		r = load_device(c, block_size_given, error);
+		if (r != -EAGAIN)
+			break;
+		free_state(c);
+	}
+	if (r == -EAGAIN)
+		*error = "cache: the fast device's geometry keeps changing";
+	if (r && c->blocks)
+		free_state(c);
+	c->loaded = !r;
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Ownership of the fast device's metadata, across table reloads.
+ *
+ * During a reload the new table's cache is created while the old one
+ * still runs; the old one commits and releases the metadata in
+ * postsuspend(), and the new one loads it in resume().  An instance that
+ * is resumed again without anyone else having owned the device in between
+ * keeps its in-memory state.
+ */
+
+static struct fast_dev *fast_dev_get(dev_t dev, const char *volume,
+				     const char **error)
+{
+	struct fast_dev *f;
+
+	lockdep_assert_held(&fast_devs_lock);
+	list_for_each_entry(f, &fast_devs, list) {
+		if (f->dev != dev)
+			continue;
+		if (strcmp(f->volume, volume)) {
+			*error = "cache: the fast device is in use by another volume's cache";
+			return ERR_PTR(-EBUSY);
+		}
+		f->users++;
+		return f;
+	}
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f) {
+		*error = "cache: out of memory";
+		return ERR_PTR(-ENOMEM);
+	}
+	f->dev = dev;
+	strscpy(f->volume, volume, sizeof(f->volume));
+	f->users = 1;
+	list_add(&f->list, &fast_devs);
+	return f;
+}
+
+static void fast_dev_put(struct fast_dev *f)
+{
+	lockdep_assert_held(&fast_devs_lock);
+	if (--f->users)
+		return;
+	list_del(&f->list);
+	kfree(f);
+}
+
+static void take_ownership(struct cache *c)
+{
+	c->fast_entry->owner = c;
+	c->owner_gen = ++c->fast_entry->gen;
+}
+
+/* Stop background work and wait for copies in flight. */
+static void quiesce(struct cache *c)
+{
+	WRITE_ONCE(c->stopping, true);
+	cancel_delayed_work_sync(&c->periodic);
+	flush_workqueue(c->wq);
+	wait_event(c->wait, !READ_ONCE(c->nr_promoting) &&
+		   !READ_ONCE(c->nr_writeback));
+	flush_workqueue(c->wq);
+}
+
+static void restart(struct cache *c)
+{
+	WRITE_ONCE(c->stopping, false);
+	queue_delayed_work(c->wq, &c->periodic, COMMIT_PERIOD);
+	kick(c);
+}
+
+static void cache_postsuspend(struct dm_restack_policy *p)
+{
+	struct cache *c = to_cache(p);
+
+	mutex_lock(&fast_devs_lock);
+	if (c->fast_entry->owner == c) {
+		quiesce(c);
+		cache_commit(c, false);
+		c->fast_entry->owner = NULL;
+	}
+	mutex_unlock(&fast_devs_lock);
+}
+
+static void cache_resume(struct dm_restack_policy *p)
+{
+	struct cache *c = to_cache(p);
+	const char *error;
+
+	mutex_lock(&fast_devs_lock);
+	if (c->fast_entry->owner == c) {
+		/* Attached to an already suspended volume: just start. */
+		restart(c);
+	} else if (!c->fast_entry->owner) {
+		if (!c->loaded || c->fast_entry->gen != c->owner_gen) {
+			free_state(c);
+			if (cache_load(c, true, &error)) {
+				DMERR("%s: %s; caching stops", dm_restack_volume_name(c->vol),
+				      error);
+				c->fast_failed = true;
+			}
+		}
+		if (c->loaded)
+			take_ownership(c);
+		restart(c);
+	} else {
+		DMERR("%s: resumed while another cache owns the fast device; caching stops",
+		      dm_restack_volume_name(c->vol));
+		c->fast_failed = true;
+	}
+	mutex_unlock(&fast_devs_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Construction and destruction */
+
+static int parse_size(const char *value, u64 *out)
+{
+	return kstrtoull(value, 10, out);
+}
+
+static int cache_parse_args(struct cache *c, unsigned int argc,
+			    char **argv, bool *block_size_given,
+			    const char **error)
+{
+	unsigned int i;
+	u64 v;
+
+	c->mode = MODE_WT;
+	c->block_sectors = 8;
+	c->promote_hits = 1;
+	c->seq_cutoff_sectors = 0;
+	*block_size_given = false;
+
+	for (i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		const char *key = argv[i], *value;
+		size_t klen;
+
+		if (!eq) {
+			*error = "cache: expected key=value arguments after the fast device";
+			return -EINVAL;
+		}
+		klen = eq - key;
+		value = eq + 1;
+		if (klen == 4 && !strncmp(key, "mode", 4)) {
+			int m = match_string(mode_names, ARRAY_SIZE(mode_names), value);
+
+			if (m < 0) {
+				*error = "cache: mode must be wt, wb or wa";
+				return -EINVAL;
+			}
+			c->mode = m;
+		} else if (klen == 10 && !strncmp(key, "block_size", 10)) {
+			if (parse_size(value, &v) || v < 4096 || v > (1U << 20) ||
+			    !is_power_of_2(v)) {
+				*error = "cache: block_size: a power of two, 4096..1048576";
+				return -EINVAL;
+			}
+			c->block_sectors = v >> SECTOR_SHIFT;
+			*block_size_given = true;
+		} else if (klen == 12 && !strncmp(key, "promote_hits", 12)) {
+			if (parse_size(value, &v) || v < 1 || v > 255) {
+				*error = "cache: promote_hits must be 1 to 255";
+				return -EINVAL;
+			}
+			c->promote_hits = v;
+		} else if (klen == 10 && !strncmp(key, "seq_cutoff", 10)) {
+			if (parse_size(value, &v) || v % SECTOR_SIZE ||
+			    v > (1ULL << 40)) {
+				*error = "cache: seq_cutoff: bytes, a multiple of 512 (0: off)";
+				return -EINVAL;
+			}
+			c->seq_cutoff_sectors = v >> SECTOR_SHIFT;
+		} else if (klen == 11 && !strncmp(key, "replacement", 11)) {
+			if (strcmp(value, "sieve")) {
+				*error = "cache: replacement must be sieve";
+				return -EINVAL;
+			}
+		} else {
+			*error = "cache: unknown argument";
+			return -EINVAL;
+		}
+	}
+	c->block_shift = ilog2(c->block_sectors);
+	return 0;
+}
+
+static void cache_free(struct cache *c)
+{
+	if (c->wq)
+		destroy_workqueue(c->wq);
+	if (c->kcopyd)
+		dm_kcopyd_client_destroy(c->kcopyd);
+	bioset_exit(&c->bs);
+	free_state(c);
+	kfree(c->page_buf);
+	kfree(c);
+}
+
+static struct dm_restack_policy *cache_create(struct dm_restack_volume *vol,
+					      unsigned int argc, char **argv,
+					      const char **error)
+{
+	bool block_size_given;
+	struct cache *c;
+	dev_t dev;
+	int r;
+
+	if (argc < 1) {
+		*error = "cache: missing fast device";
+		return ERR_PTR(-EINVAL);
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		*error = "cache: out of memory";
+		return ERR_PTR(-ENOMEM);
+	}
+	c->vol = vol;
+	c->origin = dm_restack_origin(vol);
+	spin_lock_init(&c->lock);
+	mutex_init(&c->commit_lock);
+	init_waitqueue_head(&c->wait);
+	INIT_LIST_HEAD(&c->jobs_todo);
+	bio_list_init(&c->deferred);
+	bio_list_init(&c->after_commit);
+	bio_list_init(&c->retry);
+	INIT_WORK(&c->worker, cache_worker);
+	INIT_DELAYED_WORK(&c->periodic, cache_periodic);
+	c->stopping = true;
+
+	r = cache_parse_args(c, argc, argv, &block_size_given, error);
+	if (r)
+		goto bad;
+
+	c->page_buf = kmalloc(RESTACK_CACHE_PAGE_SIZE, GFP_KERNEL);
+	c->wq = alloc_workqueue("restack-cache", WQ_MEM_RECLAIM, 0);
+	c->kcopyd = dm_kcopyd_client_create(NULL);
+	if (!c->page_buf || !c->wq || IS_ERR(c->kcopyd)) {
+		if (IS_ERR(c->kcopyd))
+			c->kcopyd = NULL;
+		*error = "cache: out of memory";
+		r = -ENOMEM;
+		goto bad;
+	}
+	r = bioset_init(&c->bs, BIO_POOL_SIZE, offsetof(struct wt_clone, clone), 0);
+	if (r) {
+		*error = "cache: out of memory";
+		goto bad;
+	}
+
+	r = lookup_bdev(argv[0], &dev);
+	if (r) {
+		*error = "cache: fast device not found";
+		goto bad;
+	}
+	if (dev == c->origin->bd_dev) {
+		*error = "cache: the fast device is the origin";
+		r = -EINVAL;
+		goto bad;
+	}
+
+	mutex_lock(&fast_devs_lock);
+	c->fast_entry = fast_dev_get(dev, dm_restack_volume_name(vol), error);
+	if (IS_ERR(c->fast_entry)) {
+		r = PTR_ERR(c->fast_entry);
+		c->fast_entry = NULL;
+		goto bad_unlock;
+	}
+	c->fast = blkdev_get_by_dev(dev, FMODE_READ | FMODE_WRITE | FMODE_EXCL,
+				    c->fast_entry);
+	if (IS_ERR(c->fast)) {
+		r = PTR_ERR(c->fast);
+		c->fast = NULL;
+		*error = r == -EBUSY ? "cache: the fast device is busy" :
+			"cache: cannot open the fast device";
+		goto bad_entry;
+	}
+	if (bdev_logical_block_size(c->fast) > bdev_logical_block_size(c->origin)) {
+		*error = "cache: the fast device's logical block size exceeds the origin's";
+		r = -EINVAL;
+		goto bad_entry;
+	}
+
+	/* Load now unless the volume's previous table still owns it. */
+	if (!c->fast_entry->owner) {
+		r = cache_load(c, block_size_given, error);
+		if (r)
+			goto bad_entry;
+		take_ownership(c);
+		restart(c);
+	}
+	mutex_unlock(&fast_devs_lock);
+	return &c->policy;
+
+bad_entry:
+	if (c->fast)
+		blkdev_put(c->fast, FMODE_READ | FMODE_WRITE | FMODE_EXCL);
+	fast_dev_put(c->fast_entry);
+bad_unlock:
+	mutex_unlock(&fast_devs_lock);
+bad:
+	cache_free(c);
+	return ERR_PTR(r);
+}
+
+static void cache_destroy(struct dm_restack_policy *p)
+{
+	struct cache *c = to_cache(p);
+
+	mutex_lock(&fast_devs_lock);
+	quiesce(c);
+	if (c->fast_entry->owner == c) {
+		/* Clean shutdown: the cache stays warm for the next load. */
+		cache_commit(c, true);
+		c->fast_entry->owner = NULL;
+	}
+	blkdev_put(c->fast, FMODE_READ | FMODE_WRITE | FMODE_EXCL);
+	fast_dev_put(c->fast_entry);
+	mutex_unlock(&fast_devs_lock);
+	cache_free(c);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sync (detach), mode changes, status */
+
+/* Write back every dirty block and commit; new writes make none. */
+static int clean_all(struct cache *c)
+{
+	unsigned long flags;
+	int r;
+
+	spin_lock_irqsave(&c->lock, flags);
+	c->cleaning = true;
+	spin_unlock_irqrestore(&c->lock, flags);
+	kick(c);
+
+	r = wait_event_killable(c->wait, ({
+		kick(c);
+		READ_ONCE(c->nr_dirty) == READ_ONCE(c->nr_lost) &&
+			!READ_ONCE(c->nr_writeback);
+	}));
+	if (!r && c->nr_lost) {
+		DMERR("%s: %llu dirty blocks lost: the origin cannot be made complete",
+		      dm_restack_volume_name(c->vol), c->nr_lost);
+		r = -EIO;
+	}
+	if (!r)
+		r = cache_commit(c, false);
+	if (r) {
+		spin_lock_irqsave(&c->lock, flags);
+		c->cleaning = false;
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+	return r;
+}
+
+static int cache_sync(struct dm_restack_policy *p)
+{
+	return clean_all(to_cache(p));
+}
+
+static int cache_message(struct dm_restack_policy *p, unsigned int argc,
+			 char **argv, char *result, unsigned int maxlen)
+{
+	struct cache *c = to_cache(p);
+	unsigned long flags;
+	int m, r;
+
+	if (argc != 2 || strcmp(argv[0], "mode")) {
+		DMERR("%s: unrecognised cache message (expected: mode wt|wb|wa)",
+		      dm_restack_volume_name(c->vol));
+		return -EINVAL;
+	}
+	m = match_string(mode_names, ARRAY_SIZE(mode_names), argv[1]);
+	if (m < 0) {
+		DMERR("%s: mode must be wt, wb or wa", dm_restack_volume_name(c->vol));
+		return -EINVAL;
+	}
+	if (c->mode == MODE_WB && m != MODE_WB) {
+		r = clean_all(c);
+		if (r)
+			return r;
+	}
+	spin_lock_irqsave(&c->lock, flags);
+	c->mode = m;
+	c->cleaning = false;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return 0;
+}
+
+static unsigned int cache_status(struct dm_restack_policy *p, char *result,
+				 unsigned int maxlen, unsigned int sz)
+{
+	struct cache *c = to_cache(p);
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	DMEMIT(" cache_mode=%s block_size=%u blocks=%llu cached=%llu dirty=%llu free=%u",
+	       mode_names[c->mode], c->block_sectors << SECTOR_SHIFT,
+	       c->geo.nr_blocks, c->nr_valid, c->nr_dirty, c->nr_free);
+	DMEMIT(" read_hits=%llu read_misses=%llu write_hits=%llu write_misses=%llu",
+	       c->stats.read_hits, c->stats.read_misses, c->stats.write_hits,
+	       c->stats.write_misses);
+	DMEMIT(" promotions=%llu demotions=%llu writebacks=%llu bypassed=%llu",
+	       c->stats.promotions, c->stats.demotions, c->stats.writebacks,
+	       c->stats.bypassed);
+	DMEMIT(" commits=%llu fast_errors=%llu origin_errors=%llu lost=%llu",
+	       c->stats.commits, c->stats.fast_errors, c->stats.origin_errors,
+	       c->nr_lost);
+	DMEMIT(" fast_state=%s", c->fast_failed ? "failed" : "ok");
+	if (c->cleaning)
+		DMEMIT(" sync_left=%llu", c->nr_dirty);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return sz;
+}
+
+static unsigned int cache_table_args(struct dm_restack_policy *p, char *result,
+				     unsigned int maxlen, unsigned int sz)
+{
+	struct cache *c = to_cache(p);
+
+	DMEMIT(" 6 %u:%u mode=%s block_size=%u", MAJOR(c->fast->bd_dev), MINOR(c->fast->bd_dev),
+	       mode_names[c->mode], c->block_sectors << SECTOR_SHIFT);
+	DMEMIT(" promote_hits=%u seq_cutoff=%llu replacement=sieve",
+	       c->promote_hits, c->seq_cutoff_sectors << SECTOR_SHIFT);
+	return sz;
+}
+
+static struct dm_restack_policy_type cache_policy_type = {
+	.name = "cache",
+	.version = { 1, 0, 0 },
+	.owner = THIS_MODULE,
+	.create = cache_create,
+	.destroy = cache_destroy,
+	.map = cache_map,
+	.end_io = cache_end_io,
+	.sync = cache_sync,
+	.status = cache_status,
+	.table_args = cache_table_args,
+	.message = cache_message,
+	.postsuspend = cache_postsuspend,
+	.resume = cache_resume,
+};
+
+static int __init cache_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct restack_cache_sb_disk) > RESTACK_CACHE_PAGE_SIZE);
+	BUILD_BUG_ON(RESTACK_CACHE_ENTRIES_PER_PAGE != 254);
+	return dm_restack_policy_register(&cache_policy_type);
+}
+
+static void __exit cache_exit(void)
+{
+	dm_restack_policy_unregister(&cache_policy_type);
+}
+
+module_init(cache_init);
+module_exit(cache_exit);
+
+MODULE_DESCRIPTION("restack cache policy: wt, wb and wa caching on a fast device");
+MODULE_AUTHOR("The restack developers");
+MODULE_LICENSE("GPL");
