@@ -1131,24 +1131,27 @@ static bool dirty_high(struct cache *c)
 	return c->nr_dirty > c->geo.nr_blocks / DIRTY_HIGH_SHARE;
 }
 
-/* Keep some committed-free blocks: evict clean ones (cache->lock held). */
+/*
+ * Keep committed-free blocks for promotions and write-back writes by
+ * evicting clean ones (cache->lock held).  Evicted blocks become free only
+ * after a commit, so they are evicted in batches: below the low mark, up
+ * to twice it, one commit for the lot.  Returns true if a commit is due.
+ */
 static bool replenish(struct cache *c)
 {
-	u32 low = max_t(u32, 16, c->geo.nr_blocks / 64);
-	bool evicted = false;
+	u32 low = clamp_t(u64, c->geo.nr_blocks / 64, 4, 4096);
+	u32 i;
 
-	if (c->mode == MODE_WT || c->mode == MODE_WA)
-		low = max_t(u32, 4, c->geo.nr_blocks / 256);
-	while (c->nr_free + c->nr_pending < low) {
-		u32 i = repl_victim(c);
-
+	if (c->nr_free + c->nr_pending >= low)
+		return c->nr_pending && c->nr_free < low / 2;
+	while (c->nr_free + c->nr_pending < 2 * low) {
+		i = repl_victim(c);
 		if (i == CB_NONE)
 			break;
 		invalidate(c, i);
 		c->stats.demotions++;
-		evicted = true;
 	}
-	return evicted;
+	return c->nr_pending != 0;
 }
 
 static void resubmit_to_origin(struct cache *c, struct bio *bio)
@@ -1180,8 +1183,6 @@ static void cache_worker(struct work_struct *work)
 	if (!c->stopping && (c->cleaning || dirty_high(c) || c->fast_failed))
 		queue_writebacks(c, &jobs);
 	if (!c->stopping && replenish(c))
-		commit = true;
-	if (c->nr_pending && !c->nr_free)
 		commit = true;
 	if (!bio_list_empty(&c->after_commit))
 		commit = true;
@@ -1600,8 +1601,9 @@ static void cache_postsuspend(struct dm_restack_policy *p)
 
 	mutex_lock(&fast_devs_lock);
 	if (c->fast_entry->owner == c) {
+		/* Quiesced: the state on disk is complete, as at shutdown. */
 		quiesce(c);
-		cache_commit(c, false);
+		cache_commit(c, true);
 		c->fast_entry->owner = NULL;
 	}
 	mutex_unlock(&fast_devs_lock);
@@ -1711,6 +1713,21 @@ static int cache_parse_args(struct cache *c, unsigned int argc,
 	return 0;
 }
 
+/* A path, or major:minor as the table line prints it. */
+static int fast_dev_lookup(const char *name, dev_t *dev)
+{
+	unsigned int major, minor;
+	char dummy;
+
+	if (sscanf(name, "%u:%u%c", &major, &minor, &dummy) == 2) {
+		*dev = MKDEV(major, minor);
+		if (MAJOR(*dev) != major || MINOR(*dev) != minor)
+			return -EOVERFLOW;
+		return 0;
+	}
+	return lookup_bdev(name, dev);
+}
+
 static void cache_free(struct cache *c)
 {
 	if (c->wq)
@@ -1774,7 +1791,7 @@ static struct dm_restack_policy *cache_create(struct dm_restack_volume *vol,
 		goto bad;
 	}
 
-	r = lookup_bdev(argv[0], &dev);
+	r = fast_dev_lookup(argv[0], &dev);
 	if (r) {
 		*error = "cache: fast device not found";
 		goto bad;
