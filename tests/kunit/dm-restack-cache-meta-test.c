@@ -231,6 +231,7 @@ static struct kunit_suite cache_meta_suite = {
 	.name = "dm-restack-cache-meta",
 	.test_cases = cache_meta_cases,
 };
+
 kunit_test_suite(cache_meta_suite);
 
 MODULE_LICENSE("GPL");

@@ -22,13 +22,13 @@
 #define MAX_TEST_ARGV	(4 + RESTACK_POLICY_ARGS_MAX + 2)
 
 /* A failed parse: -EINVAL and a non-empty error string. */
-#define EXPECT_PARSE_EINVAL(test, ret, error)				\
-	do {								\
-		KUNIT_EXPECT_EQ(test, ret, -EINVAL);			\
-		KUNIT_EXPECT_NOT_NULL(test, error);			\
-		if (error)						\
-			KUNIT_EXPECT_GT(test, strlen(error), (size_t)0); \
-	} while (0)
+static void expect_parse_einval(struct kunit *test, int ret, const char *error)
+{
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, error);
+	if (error)
+		KUNIT_EXPECT_GT(test, strlen(error), (size_t)0);
+}
 
 /* ---------------------------------------------------------------------- */
 /* restack_policy_name_valid, and the same names through both parsers     */
@@ -94,7 +94,7 @@ static void policy_name_valid_test(struct kunit *test)
 static void table_policy_name_test(struct kunit *test)
 {
 	const struct name_case *c = test->param_value;
-	char *argv[] = { "/dev/vdb", "policy", (char *)c->name, "0" };
+	char *argv[4] = { "/dev/vdb", "policy", (char *)c->name, "0" };
 	struct restack_table_args out;
 	const char *error = NULL;
 	int ret;
@@ -108,7 +108,7 @@ static void table_policy_name_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, out.policy_argc, 0U);
 		KUNIT_EXPECT_NULL(test, out.policy_argv);
 	} else {
-		EXPECT_PARSE_EINVAL(test, ret, error);
+		expect_parse_einval(test, ret, error);
 	}
 }
 
@@ -116,7 +116,7 @@ static void table_policy_name_test(struct kunit *test)
 static void message_attach_name_test(struct kunit *test)
 {
 	const struct name_case *c = test->param_value;
-	char *argv[] = { "attach", (char *)c->name };
+	char *argv[2] = { "attach", (char *)c->name };
 	struct restack_message out;
 	const char *error = NULL;
 	int ret;
@@ -130,7 +130,7 @@ static void message_attach_name_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, out.argc, 0U);
 		KUNIT_EXPECT_NULL(test, out.argv);
 	} else {
-		EXPECT_PARSE_EINVAL(test, ret, error);
+		expect_parse_einval(test, ret, error);
 	}
 }
 
@@ -164,7 +164,7 @@ static void policy_name_length_test(struct kunit *test)
 
 static void table_minimal_path_test(struct kunit *test)
 {
-	char *argv[] = { "/dev/vdb" };
+	char *argv[1] = { "/dev/vdb" };
 	struct restack_table_args out;
 	const char *error = NULL;
 
@@ -178,7 +178,7 @@ static void table_minimal_path_test(struct kunit *test)
 
 static void table_minimal_devnum_test(struct kunit *test)
 {
-	char *argv[] = { "253:0" };
+	char *argv[1] = { "253:0" };
 	struct restack_table_args out;
 	const char *error = NULL;
 
@@ -193,7 +193,7 @@ static void table_minimal_devnum_test(struct kunit *test)
 
 static void table_policy_no_args_test(struct kunit *test)
 {
-	char *argv[] = { "8:16", "policy", "noop", "0" };
+	char *argv[4] = { "8:16", "policy", "noop", "0" };
 	struct restack_table_args out;
 	const char *error = NULL;
 
@@ -207,7 +207,7 @@ static void table_policy_no_args_test(struct kunit *test)
 
 static void table_policy_one_arg_test(struct kunit *test)
 {
-	char *argv[] = { "/dev/vdb", "policy", "cache", "1", "/dev/vdc" };
+	char *argv[5] = { "/dev/vdb", "policy", "cache", "1", "/dev/vdc" };
 	struct restack_table_args out;
 	const char *error = NULL;
 
@@ -222,7 +222,7 @@ static void table_policy_one_arg_test(struct kunit *test)
 /* Policy arguments are opaque: anything goes, including keywords and numbers. */
 static void table_policy_many_args_test(struct kunit *test)
 {
-	char *argv[] = { "/dev/vdb", "policy", "cache", "5",
+	char *argv[9] = { "/dev/vdb", "policy", "cache", "5",
 			 "/dev/vdc", "-1", "policy", "0x10", "WRITEBACK" };
 	struct restack_table_args out;
 	const char *error = NULL;
@@ -277,11 +277,11 @@ static void table_max_args_test(struct kunit *test)
 
 static void table_no_args_test(struct kunit *test)
 {
-	char *argv[] = { NULL };
+	char *argv[1] = { NULL };
 	struct restack_table_args out;
 	const char *error = NULL;
 
-	EXPECT_PARSE_EINVAL(test, restack_parse_table(0, argv, &out, &error),
+	expect_parse_einval(test, restack_parse_table(0, argv, &out, &error),
 			    error);
 }
 
@@ -296,21 +296,21 @@ static void table_too_many_args_test(struct kunit *test)
 	/* 33 declared, 33 given. */
 	argc = build_table(argv, count, sizeof(count),
 			   RESTACK_POLICY_ARGS_MAX + 1, RESTACK_POLICY_ARGS_MAX + 1);
-	EXPECT_PARSE_EINVAL(test, restack_parse_table(argc, argv, &out, &error),
+	expect_parse_einval(test, restack_parse_table(argc, argv, &out, &error),
 			    error);
 
 	/* 33 declared, 32 given. */
 	error = NULL;
 	argc = build_table(argv, count, sizeof(count),
 			   RESTACK_POLICY_ARGS_MAX + 1, RESTACK_POLICY_ARGS_MAX);
-	EXPECT_PARSE_EINVAL(test, restack_parse_table(argc, argv, &out, &error),
+	expect_parse_einval(test, restack_parse_table(argc, argv, &out, &error),
 			    error);
 
 	/* 32 declared, 33 given. */
 	error = NULL;
 	argc = build_table(argv, count, sizeof(count),
 			   RESTACK_POLICY_ARGS_MAX, RESTACK_POLICY_ARGS_MAX + 1);
-	EXPECT_PARSE_EINVAL(test, restack_parse_table(argc, argv, &out, &error),
+	expect_parse_einval(test, restack_parse_table(argc, argv, &out, &error),
 			    error);
 }
 
@@ -359,7 +359,7 @@ static void table_malformed_test(struct kunit *test)
 	const char *error = NULL;
 
 	memcpy(argv, c->argv, sizeof(argv));
-	EXPECT_PARSE_EINVAL(test,
+	expect_parse_einval(test,
 			    restack_parse_table(c->argc, argv, &out, &error),
 			    error);
 }
@@ -415,7 +415,7 @@ static void table_bad_count_test(struct kunit *test)
 	argv[3] = (char *)c->token;
 	for (i = 0; i < c->nargs; i++)
 		argv[4 + i] = "arg";
-	EXPECT_PARSE_EINVAL(test,
+	expect_parse_einval(test,
 			    restack_parse_table(4 + c->nargs, argv, &out, &error),
 			    error);
 }
@@ -426,7 +426,7 @@ static void table_bad_count_test(struct kunit *test)
 
 static void message_attach_test(struct kunit *test)
 {
-	char *argv[] = { "attach", "noop" };
+	char *argv[2] = { "attach", "noop" };
 	struct restack_message out;
 	const char *error = NULL;
 
@@ -440,7 +440,7 @@ static void message_attach_test(struct kunit *test)
 
 static void message_attach_args_test(struct kunit *test)
 {
-	char *argv[] = { "attach", "cache", "/dev/vdc", "writeback", "0" };
+	char *argv[5] = { "attach", "cache", "/dev/vdc", "writeback", "0" };
 	struct restack_message out;
 	const char *error = NULL;
 
@@ -455,7 +455,7 @@ static void message_attach_args_test(struct kunit *test)
 
 static void message_attach_one_arg_test(struct kunit *test)
 {
-	char *argv[] = { "attach", "cache", "/dev/vdc" };
+	char *argv[3] = { "attach", "cache", "/dev/vdc" };
 	struct restack_message out;
 	const char *error = NULL;
 
@@ -470,11 +470,11 @@ static void message_attach_one_arg_test(struct kunit *test)
 
 static void message_attach_no_name_test(struct kunit *test)
 {
-	char *argv[] = { "attach" };
+	char *argv[1] = { "attach" };
 	struct restack_message out;
 	const char *error = NULL;
 
-	EXPECT_PARSE_EINVAL(test, restack_parse_message(1, argv, &out, &error),
+	expect_parse_einval(test, restack_parse_message(1, argv, &out, &error),
 			    error);
 }
 
@@ -501,7 +501,7 @@ static void message_attach_max_args_test(struct kunit *test)
 
 	/* 33 arguments: refused. */
 	error = NULL;
-	EXPECT_PARSE_EINVAL(test,
+	expect_parse_einval(test,
 			    restack_parse_message(2 + RESTACK_POLICY_ARGS_MAX + 1,
 						  argv, &out, &error),
 			    error);
@@ -509,7 +509,7 @@ static void message_attach_max_args_test(struct kunit *test)
 
 static void message_detach_test(struct kunit *test)
 {
-	char *argv[] = { "detach" };
+	char *argv[1] = { "detach" };
 	struct restack_message out;
 	const char *error = NULL;
 
@@ -523,20 +523,20 @@ static void message_detach_test(struct kunit *test)
 
 static void message_detach_extra_args_test(struct kunit *test)
 {
-	char *one[] = { "detach", "now" };
-	char *empty[] = { "detach", "" };
-	char *many[] = { "detach", "noop", "force" };
+	char *one[2] = { "detach", "now" };
+	char *empty[2] = { "detach", "" };
+	char *many[3] = { "detach", "noop", "force" };
 	struct restack_message out;
 	const char *error;
 
 	error = NULL;
-	EXPECT_PARSE_EINVAL(test, restack_parse_message(2, one, &out, &error),
+	expect_parse_einval(test, restack_parse_message(2, one, &out, &error),
 			    error);
 	error = NULL;
-	EXPECT_PARSE_EINVAL(test, restack_parse_message(2, empty, &out, &error),
+	expect_parse_einval(test, restack_parse_message(2, empty, &out, &error),
 			    error);
 	error = NULL;
-	EXPECT_PARSE_EINVAL(test, restack_parse_message(3, many, &out, &error),
+	expect_parse_einval(test, restack_parse_message(3, many, &out, &error),
 			    error);
 }
 
@@ -553,7 +553,7 @@ static void message_keyword_case_test(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(attach_words); i++) {
-		char *argv[] = { (char *)attach_words[i], "noop", "x" };
+		char *argv[3] = { (char *)attach_words[i], "noop", "x" };
 
 		memset(&out, POISON_BYTE, sizeof(out));
 		KUNIT_EXPECT_EQ_MSG(test, restack_parse_message(3, argv, &out,
@@ -566,7 +566,7 @@ static void message_keyword_case_test(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, out.argv, &argv[2]);
 	}
 	for (i = 0; i < ARRAY_SIZE(detach_words); i++) {
-		char *argv[] = { (char *)detach_words[i] };
+		char *argv[1] = { (char *)detach_words[i] };
 
 		memset(&out, POISON_BYTE, sizeof(out));
 		KUNIT_EXPECT_EQ_MSG(test, restack_parse_message(1, argv, &out,
@@ -583,11 +583,11 @@ static void message_keyword_case_test(struct kunit *test)
 /* The keyword is case-insensitive, the policy name is not. */
 static void message_attach_name_case_test(struct kunit *test)
 {
-	char *argv[] = { "ATTACH", "NOOP" };
+	char *argv[2] = { "ATTACH", "NOOP" };
 	struct restack_message out;
 	const char *error = NULL;
 
-	EXPECT_PARSE_EINVAL(test, restack_parse_message(2, argv, &out, &error),
+	expect_parse_einval(test, restack_parse_message(2, argv, &out, &error),
 			    error);
 }
 
@@ -655,20 +655,20 @@ static void message_policy_many_words_test(struct kunit *test)
 
 static void message_empty_test(struct kunit *test)
 {
-	char *none[] = { NULL };
-	char *empty[] = { "" };
-	char *empty_first[] = { "", "detach" };
+	char *none[1] = { NULL };
+	char *empty[1] = { "" };
+	char *empty_first[2] = { "", "detach" };
 	struct restack_message out;
 	const char *error;
 
 	error = NULL;
-	EXPECT_PARSE_EINVAL(test, restack_parse_message(0, none, &out, &error),
+	expect_parse_einval(test, restack_parse_message(0, none, &out, &error),
 			    error);
 	error = NULL;
-	EXPECT_PARSE_EINVAL(test, restack_parse_message(1, empty, &out, &error),
+	expect_parse_einval(test, restack_parse_message(1, empty, &out, &error),
 			    error);
 	error = NULL;
-	EXPECT_PARSE_EINVAL(test,
+	expect_parse_einval(test,
 			    restack_parse_message(2, empty_first, &out, &error),
 			    error);
 }
