@@ -21,13 +21,17 @@
 #define POISON_BYTE	0xa5
 #define MAX_TEST_ARGV	(4 + RESTACK_POLICY_ARGS_MAX + 2)
 
-/* A failed parse: -EINVAL and a non-empty error string. */
-static void expect_parse_einval(struct kunit *test, int ret, const char *error)
+/*
+ * A failed parse: -EINVAL and a non-empty error string.  @error is read
+ * through a pointer, after @ret (the parse call) has been evaluated.
+ */
+static void expect_parse_einval(struct kunit *test, int ret,
+				const char * const *error)
 {
 	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
-	KUNIT_EXPECT_NOT_NULL(test, error);
-	if (error)
-		KUNIT_EXPECT_GT(test, strlen(error), (size_t)0);
+	KUNIT_EXPECT_NOT_NULL(test, *error);
+	if (*error)
+		KUNIT_EXPECT_GT(test, strlen(*error), (size_t)0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -108,7 +112,7 @@ static void table_policy_name_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, out.policy_argc, 0U);
 		KUNIT_EXPECT_NULL(test, out.policy_argv);
 	} else {
-		expect_parse_einval(test, ret, error);
+		expect_parse_einval(test, ret, &error);
 	}
 }
 
@@ -130,7 +134,7 @@ static void message_attach_name_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, out.argc, 0U);
 		KUNIT_EXPECT_NULL(test, out.argv);
 	} else {
-		expect_parse_einval(test, ret, error);
+		expect_parse_einval(test, ret, &error);
 	}
 }
 
@@ -282,7 +286,7 @@ static void table_no_args_test(struct kunit *test)
 	const char *error = NULL;
 
 	expect_parse_einval(test, restack_parse_table(0, argv, &out, &error),
-			    error);
+			    &error);
 }
 
 static void table_too_many_args_test(struct kunit *test)
@@ -297,21 +301,21 @@ static void table_too_many_args_test(struct kunit *test)
 	argc = build_table(argv, count, sizeof(count),
 			   RESTACK_POLICY_ARGS_MAX + 1, RESTACK_POLICY_ARGS_MAX + 1);
 	expect_parse_einval(test, restack_parse_table(argc, argv, &out, &error),
-			    error);
+			    &error);
 
 	/* 33 declared, 32 given. */
 	error = NULL;
 	argc = build_table(argv, count, sizeof(count),
 			   RESTACK_POLICY_ARGS_MAX + 1, RESTACK_POLICY_ARGS_MAX);
 	expect_parse_einval(test, restack_parse_table(argc, argv, &out, &error),
-			    error);
+			    &error);
 
 	/* 32 declared, 33 given. */
 	error = NULL;
 	argc = build_table(argv, count, sizeof(count),
 			   RESTACK_POLICY_ARGS_MAX, RESTACK_POLICY_ARGS_MAX + 1);
 	expect_parse_einval(test, restack_parse_table(argc, argv, &out, &error),
-			    error);
+			    &error);
 }
 
 struct table_bad_case {
@@ -361,7 +365,7 @@ static void table_malformed_test(struct kunit *test)
 	memcpy(argv, c->argv, sizeof(argv));
 	expect_parse_einval(test,
 			    restack_parse_table(c->argc, argv, &out, &error),
-			    error);
+			    &error);
 }
 
 /*
@@ -417,7 +421,7 @@ static void table_bad_count_test(struct kunit *test)
 		argv[4 + i] = "arg";
 	expect_parse_einval(test,
 			    restack_parse_table(4 + c->nargs, argv, &out, &error),
-			    error);
+			    &error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -475,7 +479,7 @@ static void message_attach_no_name_test(struct kunit *test)
 	const char *error = NULL;
 
 	expect_parse_einval(test, restack_parse_message(1, argv, &out, &error),
-			    error);
+			    &error);
 }
 
 static void message_attach_max_args_test(struct kunit *test)
@@ -504,7 +508,7 @@ static void message_attach_max_args_test(struct kunit *test)
 	expect_parse_einval(test,
 			    restack_parse_message(2 + RESTACK_POLICY_ARGS_MAX + 1,
 						  argv, &out, &error),
-			    error);
+			    &error);
 }
 
 static void message_detach_test(struct kunit *test)
@@ -531,13 +535,13 @@ static void message_detach_extra_args_test(struct kunit *test)
 
 	error = NULL;
 	expect_parse_einval(test, restack_parse_message(2, one, &out, &error),
-			    error);
+			    &error);
 	error = NULL;
 	expect_parse_einval(test, restack_parse_message(2, empty, &out, &error),
-			    error);
+			    &error);
 	error = NULL;
 	expect_parse_einval(test, restack_parse_message(3, many, &out, &error),
-			    error);
+			    &error);
 }
 
 static void message_keyword_case_test(struct kunit *test)
@@ -588,7 +592,7 @@ static void message_attach_name_case_test(struct kunit *test)
 	const char *error = NULL;
 
 	expect_parse_einval(test, restack_parse_message(2, argv, &out, &error),
-			    error);
+			    &error);
 }
 
 struct passthrough_case {
@@ -663,14 +667,14 @@ static void message_empty_test(struct kunit *test)
 
 	error = NULL;
 	expect_parse_einval(test, restack_parse_message(0, none, &out, &error),
-			    error);
+			    &error);
 	error = NULL;
 	expect_parse_einval(test, restack_parse_message(1, empty, &out, &error),
-			    error);
+			    &error);
 	error = NULL;
 	expect_parse_einval(test,
 			    restack_parse_message(2, empty_first, &out, &error),
-			    error);
+			    &error);
 }
 
 static struct kunit_case dm_restack_parse_cases[] = {
