@@ -15,6 +15,8 @@
 
 #include "restack.h"
 #include "restack_args.h"
+#include "restack_trace_cmd.h"
+#include "restack_analyze_cmd.h"
 
 static void restack_report(const struct restack_err *err)
 {
@@ -263,6 +265,12 @@ int main(int argc, char *argv[])
 		case RESTACK_CMD_STATUS:  rc = restack_cmd_status(&cmd); break;
 		case RESTACK_CMD_TABLE:   rc = restack_cmd_table(&cmd); break;
 		case RESTACK_CMD_MESSAGE: rc = restack_cmd_message(&cmd); break;
+		case RESTACK_CMD_TRACE:
+		case RESTACK_CMD_DUMP:
+		case RESTACK_CMD_IMPORT:  rc = restack_trace_cmd_run(&cmd); break;
+		case RESTACK_CMD_MRC:
+		case RESTACK_CMD_REPORT:
+		case RESTACK_CMD_RECOMMEND: rc = restack_analyze_cmd_run(&cmd); break;
 		default:
 			restack_err_set(&err, -EINVAL, "internal error: command %d",
 					(int)cmd.id);

@@ -26,6 +26,12 @@ enum restack_cmd_id {
 	RESTACK_CMD_STATUS,
 	RESTACK_CMD_TABLE,
 	RESTACK_CMD_MESSAGE,
+	RESTACK_CMD_TRACE,	/* restack_trace_cmd.c parses the arguments */
+	RESTACK_CMD_DUMP,
+	RESTACK_CMD_IMPORT,
+	RESTACK_CMD_MRC,	/* restack_analyze_cmd.c parses the arguments */
+	RESTACK_CMD_REPORT,
+	RESTACK_CMD_RECOMMEND,
 	RESTACK_NR_CMDS
 };
 
@@ -44,7 +50,8 @@ struct restack_cmd {
 	bool have_size;		/* create --size given */
 	uint64_t size;		/* create --size, sectors */
 	const char *policy;	/* create --policy, attach */
-	unsigned int argc;	/* policy args (create/attach), words (message) */
+	unsigned int argc;	/* policy args (create/attach), words (message),
+				 * all arguments (trace/dump/import) */
 	const char *const *argv;
 
 	bool json;		/* status --json */
@@ -73,6 +80,10 @@ const char *restack_cmd_name(enum restack_cmd_id id);
  *   restack status [<vol>...] [--json]
  *   restack table <vol>
  *   restack message <vol> <words...>            words after <vol> verbatim
+ *   restack trace|dump|import <args...>        all args verbatim in argc/argv
+ *        (parsed by restack_trace_args_parse); only --help is handled here
+ *   restack mrc|report|recommend <args...>     likewise, parsed by
+ *        restack_analyze_args_parse
  * Names, policy names, --size and policy args/words are validated here.
  */
 int restack_args_parse(int argc, char *const argv[], struct restack_cmd *cmd,

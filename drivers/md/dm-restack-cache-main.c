@@ -868,7 +868,42 @@ static int meta_io(struct cache *c, sector_t sector, void *buf, blk_opf_t op)
  * Blocks freed before the commit began become reusable after it.
  * Process context; takes commit_lock.
  */
+static int __cache_commit(struct cache *c, bool clean);
+
+/*
+ * Commit, unless the fast device has failed: then a commit would only
+ * repeat its error, so the bios waiting for one complete at once: flushes
+ * after flushing the origin, FUA writes that went to the fast device with
+ * an error (their durability cannot be promised).
+ */
 static int cache_commit(struct cache *c, bool clean)
+{
+	struct bio_list waiting = BIO_EMPTY_LIST;
+	unsigned long flags;
+	struct bio *bio;
+	int r;
+
+	if (!READ_ONCE(c->fast_failed))
+		return __cache_commit(c, clean);
+
+	spin_lock_irqsave(&c->lock, flags);
+	bio_list_merge(&waiting, &c->after_commit);
+	bio_list_init(&c->after_commit);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (bio_list_empty(&waiting))
+		return -EIO;
+	r = blkdev_issue_flush(c->origin);
+	while ((bio = bio_list_pop(&waiting))) {
+		struct dm_restack_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+		if (r || (io->policy_data[0] & IO_FAST))
+			bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+	}
+	return -EIO;
+}
+
+static int __cache_commit(struct cache *c, bool clean)
 {
 	struct bio_list done = BIO_EMPTY_LIST;
 	u32 page, pending, nr_pages = c->geo.meta_pages;
@@ -1887,8 +1922,16 @@ static int clean_all(struct cache *c)
 		      dm_restack_volume_name(c->vol), c->nr_lost);
 		r = -EIO;
 	}
+	/*
+	 * What write-back copied must be durable on the origin: that is what
+	 * makes it complete.  Recording the blocks as clean on the fast
+	 * device only keeps the cache warm, so a dead fast device does not
+	 * stop a detach.
+	 */
 	if (!r)
-		r = cache_commit(c, false);
+		r = blkdev_issue_flush(c->origin);
+	if (!r && !READ_ONCE(c->fast_failed))
+		cache_commit(c, false);
 	if (r) {
 		spin_lock_irqsave(&c->lock, flags);
 		c->cleaning = false;

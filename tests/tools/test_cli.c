@@ -202,7 +202,7 @@ static void test_subcommand_help(void **state)
 static void test_usage_errors(void **state)
 {
 	static const char *const placeholders[] = {
-		"trace", "dump", "import", "report", "mrc", "recommend", "daemon",
+		"daemon",
 	};
 	struct run r;
 	size_t i;

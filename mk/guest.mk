@@ -1,0 +1,27 @@
+# Guest (QEMU) tests and demo; included from the top-level Makefile.
+#
+#   make vm-check                 all tests/vm/[0-9]*.sh, each in its own guest boot
+#   make vm-check VM_TESTS="01-smoke 04-flush-fua-discard"
+#   make vm-image                 (re)build the guest kernel + initramfs only
+#   make vm-shell                 interactive guest shell (debugging)
+#   make demo                     boots a guest and shows a volume at work
+#
+# The base image is cached in $(RESTACK_CACHE)/guest; results go to
+# $(VM_RESULTS) (console.log, output.txt, dmesg.txt per test).
+
+VM_RESULTS ?= build/vm-results
+VM_TESTS ?=
+
+.PHONY: vm-check vm-image vm-shell demo
+
+vm-image: modules tools
+	scripts/guest-image.sh
+
+vm-check: modules tools
+	scripts/guest-test.sh -o $(VM_RESULTS) $(VM_TESTS)
+
+vm-shell: modules tools
+	scripts/guest-run.sh --shell
+
+demo: modules tools
+	scripts/guest-demo.sh
