@@ -4,11 +4,19 @@
  *
  * Probes restack's tracepoints and writes one fixed-size record (struct
  * dm_restack_trace_record, include/uapi/linux/dm-restack.h) per completed
- * bio into per-CPU relay buffers, as blktrace does.  Userspace starts a
- * session per volume with an ioctl on /dev/restack-trace and reads
- * /sys/kernel/debug/restack/<name>/trace<cpu>.
+ * bio into a ring per CPU.  Userspace starts a session per volume with an
+ * ioctl on /dev/restack-trace and reads /sys/kernel/debug/restack/<name>/
+ * trace<cpu>, which return whole records, oldest first, and 0 when empty.
  *
- * Nothing is lost silently: a record that finds its CPU's buffer full is
+ * Each ring has one producer, its CPU (probes write with interrupts off),
+ * and one consumer, the reader of its file (serialised by a mutex): head
+ * and tail are published with release/acquire, so a reader sees only
+ * completely written records and a writer never overwrites unread ones.
+ * (The first version used relay, as blktrace does; relay's read side can
+ * skip or re-read a sub-buffer while a writer on another CPU switches
+ * sub-buffers, which a guest test caught losing whole sub-buffers.)
+ *
+ * Nothing is lost silently: a record that finds its CPU's ring full is
  * counted as dropped, per CPU.  With a sample threshold below the modulus,
  * only bios touching a block whose hash falls below it are recorded
  * (SHARDS); the same hash is used by the analyzer (lib/restack_sample.h).
@@ -26,10 +34,10 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
-#include <linux/relay.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/dm-restack.h>
 
@@ -47,14 +55,15 @@
 /* Process names already recorded, by pid; a miss only costs a record. */
 #define TRACE_COMM_SLOTS	512
 
-/*
- * Per-CPU counts.  Records written = attempted - drops: a record that
- * finds the buffer full is counted in subbuf_start(), on the same CPU.
- */
-struct trace_cpu_counts {
-	u64 attempted;		/* I/O and process-name records */
-	u64 drops;
-	u64 sampled_out;
+/* One CPU's ring of records and its counts. */
+struct trace_ring {
+	struct dm_restack_trace_record *recs;
+	u64 head;		/* next record to write; written by its CPU */
+	u64 tail;		/* next record to read; written by the reader */
+	u64 attempted;		/* records offered, I/O and process names */
+	u64 drops;		/* of those, lost because the ring was full */
+	u64 sampled_out;	/* bios skipped by sampling */
+	struct mutex read_lock;	/* one reader at a time */
 };
 
 struct trace_session {
@@ -64,9 +73,9 @@ struct trace_session {
 	unsigned int block_shift;
 	bool running;			/* records are accepted */
 	struct file *owner;		/* ends the session when closed */
-	struct rchan *rchan;
 	struct dentry *dir;
-	struct trace_cpu_counts __percpu *counts;
+	u64 ring_mask;			/* records per ring - 1 */
+	struct trace_ring **rings;	/* by CPU id, possible CPUs only */
 	pid_t comm_seen[TRACE_COMM_SLOTS];
 	char name[32];
 	struct rcu_head rcu;
@@ -143,6 +152,43 @@ static bool io_sampled(struct trace_session *s, const struct dm_restack_io *io)
 	return false;
 }
 
+/*
+ * Append @rec to this CPU's ring, or count it dropped if the ring is full.
+ * Any context; interrupts are disabled so that a completion interrupting a
+ * probe on the same CPU cannot interleave with it.
+ */
+static void ring_write(struct trace_session *s,
+		       const struct dm_restack_trace_record *rec)
+{
+	struct trace_ring *ring;
+	unsigned long flags;
+	u64 head, tail;
+
+	local_irq_save(flags);
+	ring = s->rings[smp_processor_id()];
+	ring->attempted++;
+	head = ring->head;
+	/* Pairs with the reader's release: its copy-out is done. */
+	tail = smp_load_acquire(&ring->tail);
+	if (head - tail > s->ring_mask) {
+		ring->drops++;
+	} else {
+		ring->recs[head & s->ring_mask] = *rec;
+		/* Pairs with the reader's acquire: the record is complete. */
+		smp_store_release(&ring->head, head + 1);
+	}
+	local_irq_restore(flags);
+}
+
+static void ring_count_sampled_out(struct trace_session *s)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	s->rings[smp_processor_id()]->sampled_out++;
+	local_irq_restore(flags);
+}
+
 /* Probe: a bio of some restack volume completed.  Completion context. */
 static void probe_complete(void *ignore, dev_t volume,
 			   const struct dm_restack_io *io, u64 latency_ns,
@@ -157,7 +203,7 @@ static void probe_complete(void *ignore, dev_t volume,
 		goto out;
 
 	if (!io_sampled(s, io)) {
-		this_cpu_inc(s->counts->sampled_out);
+		ring_count_sampled_out(s);
 		goto out;
 	}
 
@@ -180,8 +226,7 @@ static void probe_complete(void *ignore, dev_t volume,
 		rec.flags |= DM_RESTACK_F_SAMPLED;
 	rec.result = io->result;
 
-	this_cpu_inc(s->counts->attempted);
-	relay_write(s->rchan, &rec, sizeof(rec));
+	ring_write(s, &rec);
 out:
 	rcu_read_unlock();
 }
@@ -214,8 +259,7 @@ static void probe_map(void *ignore, dev_t volume,
 	rec.volume = volume;
 	rec.pid = io->pid;
 	get_task_comm(rec.comm, current);
-	this_cpu_inc(s->counts->attempted);
-	relay_write(s->rchan, &rec, sizeof(rec));
+	ring_write(s, &rec);
 out:
 	rcu_read_unlock();
 }
@@ -240,39 +284,63 @@ static void unregister_probes(void)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Relay callbacks */
+/* Reading the rings: /sys/kernel/debug/restack/<name>/trace<cpu> */
 
-/* A sub-buffer filled up; returning 0 drops the record (no overwrite). */
-static int trace_subbuf_start(struct rchan_buf *buf, void *subbuf,
-			      void *prev_subbuf, size_t prev_padding)
+/*
+ * Copy out whole records, oldest first; 0 when the ring is empty (the
+ * collector polls).  Process context; may sleep in copy_to_user().
+ */
+static ssize_t ring_read(struct file *file, char __user *ubuf, size_t count,
+			 loff_t *ppos)
 {
-	struct trace_session *s = buf->chan->private_data;
+	struct trace_session *s = file->f_inode->i_private;
+	struct trace_ring *ring = s->rings[(long)file->private_data];
+	const size_t rec_size = sizeof(struct dm_restack_trace_record);
+	u64 head, tail, n, first, idx;
+	ssize_t r;
 
-	if (!relay_buf_full(buf))
-		return 1;
-	this_cpu_inc(s->counts->drops);
-	return 0;
+	if (count < rec_size)
+		return -EINVAL;
+
+	mutex_lock(&ring->read_lock);
+	tail = ring->tail;
+	/* Pairs with the writer's release: records up to head are whole. */
+	head = smp_load_acquire(&ring->head);
+	n = min_t(u64, head - tail, count / rec_size);
+	idx = tail & s->ring_mask;
+	first = min_t(u64, n, s->ring_mask + 1 - idx);
+	r = -EFAULT;
+	if (copy_to_user(ubuf, &ring->recs[idx], first * rec_size))
+		goto out;
+	if (n > first &&
+	    copy_to_user(ubuf + first * rec_size, ring->recs,
+			 (n - first) * rec_size))
+		goto out;
+	/* Pairs with the writer's acquire: these slots may be reused. */
+	smp_store_release(&ring->tail, tail + n);
+	r = n * rec_size;
+out:
+	mutex_unlock(&ring->read_lock);
+	return r;
 }
 
-static struct dentry *trace_create_buf_file(const char *filename,
-					    struct dentry *parent,
-					    umode_t mode, struct rchan_buf *buf,
-					    int *is_global)
+/* The file's CPU is in its name: trace<cpu>. */
+static int ring_open(struct inode *inode, struct file *file)
 {
-	return debugfs_create_file(filename, mode, parent, buf,
-				   &relay_file_operations);
+	unsigned long cpu;
+
+	if (kstrtoul(file->f_path.dentry->d_name.name + 5, 10, &cpu) ||
+	    cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -ENODEV;
+	file->private_data = (void *)cpu;
+	return nonseekable_open(inode, file);
 }
 
-static int trace_remove_buf_file(struct dentry *dentry)
-{
-	debugfs_remove(dentry);
-	return 0;
-}
-
-static const struct rchan_callbacks trace_relay_callbacks = {
-	.subbuf_start = trace_subbuf_start,
-	.create_buf_file = trace_create_buf_file,
-	.remove_buf_file = trace_remove_buf_file,
+static const struct file_operations ring_fops = {
+	.owner = THIS_MODULE,
+	.open = ring_open,
+	.read = ring_read,
+	.llseek = no_llseek,
 };
 
 /* /sys/kernel/debug/restack/<name>/dropped: "cpu<N> <written> <dropped>" */
@@ -282,10 +350,9 @@ static int dropped_show(struct seq_file *m, void *v)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct trace_cpu_counts *c = per_cpu_ptr(s->counts, cpu);
-
-		u64 attempted = READ_ONCE(c->attempted);
-		u64 drops = READ_ONCE(c->drops);
+		struct trace_ring *ring = s->rings[cpu];
+		u64 attempted = READ_ONCE(ring->attempted);
+		u64 drops = READ_ONCE(ring->drops);
 
 		seq_printf(m, "cpu%d %llu %llu\n", cpu,
 			   attempted > drops ? attempted - drops : 0, drops);
@@ -306,11 +373,11 @@ static void session_totals(struct trace_session *s,
 	st->drops = 0;
 	st->sampled_out = 0;
 	for_each_possible_cpu(cpu) {
-		struct trace_cpu_counts *c = per_cpu_ptr(s->counts, cpu);
+		struct trace_ring *ring = s->rings[cpu];
 
-		st->records += READ_ONCE(c->attempted);
-		st->drops += READ_ONCE(c->drops);
-		st->sampled_out += READ_ONCE(c->sampled_out);
+		st->records += READ_ONCE(ring->attempted);
+		st->drops += READ_ONCE(ring->drops);
+		st->sampled_out += READ_ONCE(ring->sampled_out);
 	}
 	st->records = st->records > st->drops ? st->records - st->drops : 0;
 }
@@ -328,11 +395,66 @@ static struct trace_session *find_session_locked(dev_t volume)
 
 static void session_free(struct trace_session *s)
 {
-	if (s->rchan)
-		relay_close(s->rchan);
+	int cpu;
+
+	/* Waits for readers inside ring_read() (debugfs file proxies). */
 	debugfs_remove_recursive(s->dir);
-	free_percpu(s->counts);
+	if (s->rings) {
+		for_each_possible_cpu(cpu) {
+			if (!s->rings[cpu])
+				continue;
+			vfree(s->rings[cpu]->recs);
+			kfree(s->rings[cpu]);
+		}
+		kfree(s->rings);
+	}
 	kfree(s);
+}
+
+static int session_alloc_rings(struct trace_session *s, u64 bytes)
+{
+	u64 nr = rounddown_pow_of_two(div_u64(bytes,
+				      sizeof(struct dm_restack_trace_record)));
+	int cpu;
+
+	s->ring_mask = nr - 1;
+	s->rings = kcalloc(nr_cpu_ids, sizeof(*s->rings), GFP_KERNEL);
+	if (!s->rings)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct trace_ring *ring;
+
+		ring = kzalloc_node(sizeof(*ring), GFP_KERNEL, cpu_to_node(cpu));
+		if (!ring)
+			return -ENOMEM;
+		mutex_init(&ring->read_lock);
+		s->rings[cpu] = ring;
+		ring->recs = vmalloc_node(nr * sizeof(*ring->recs),
+					  cpu_to_node(cpu));
+		if (!ring->recs)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int session_create_files(struct trace_session *s)
+{
+	char name[16];
+	int cpu;
+
+	s->dir = debugfs_create_dir(s->name, debugfs_root);
+	if (IS_ERR(s->dir)) {
+		int r = PTR_ERR(s->dir);
+
+		s->dir = NULL;
+		return r;
+	}
+	debugfs_create_file("dropped", 0444, s->dir, s, &dropped_fops);
+	for_each_possible_cpu(cpu) {
+		snprintf(name, sizeof(name), "trace%d", cpu);
+		debugfs_create_file(name, 0400, s->dir, s, &ring_fops);
+	}
+	return 0;
 }
 
 static int setup_valid(const struct dm_restack_trace_setup *setup)
@@ -393,10 +515,12 @@ static int session_start(struct file *owner,
 	s->block_shift = ilog2(setup->sample_block_sectors ?: 8);
 	snprintf(s->name, sizeof(s->name), "%u_%u", MAJOR(volume),
 		 MINOR(volume));
-	s->counts = alloc_percpu(struct trace_cpu_counts);
-	if (!s->counts) {
-		kfree(s);
-		return -ENOMEM;
+	r = session_alloc_rings(s, (u64)setup->subbuf_size * setup->n_subbufs);
+	if (r) {
+		DMERR("%s: cannot allocate %u x %u bytes of trace buffer per CPU",
+		      s->name, setup->n_subbufs, setup->subbuf_size);
+		session_free(s);
+		return r;
 	}
 
 	mutex_lock(&sessions_lock);
@@ -412,22 +536,9 @@ static int session_start(struct file *owner,
 		goto bad;
 	}
 
-	s->dir = debugfs_create_dir(s->name, debugfs_root);
-	if (IS_ERR(s->dir)) {
-		r = PTR_ERR(s->dir);
-		s->dir = NULL;
+	r = session_create_files(s);
+	if (r)
 		goto bad;
-	}
-	debugfs_create_file("dropped", 0444, s->dir, s, &dropped_fops);
-
-	s->rchan = relay_open("trace", s->dir, setup->subbuf_size,
-			      setup->n_subbufs, &trace_relay_callbacks, s);
-	if (!s->rchan) {
-		DMERR("%s: cannot allocate %u x %u bytes of relay buffers per CPU",
-		      s->name, setup->n_subbufs, setup->subbuf_size);
-		r = -ENOMEM;
-		goto bad;
-	}
 
 	if (!nr_sessions) {
 		r = register_probes();
@@ -451,13 +562,12 @@ bad:
 	return r;
 }
 
-/* Stop accepting records and push out partly filled sub-buffers. */
+/* Stop accepting records; what is in the rings stays readable. */
 static void session_stop_locked(struct trace_session *s)
 {
 	WRITE_ONCE(s->running, false);
 	/* Let probes that saw running == true finish their writes. */
 	synchronize_rcu();
-	relay_flush(s->rchan);
 }
 
 static void session_teardown_locked(struct trace_session *s)
