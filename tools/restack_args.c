@@ -72,7 +72,7 @@ static const struct restack_cmd_info restack_cmds[RESTACK_NR_CMDS] = {
 		"                        (SHARDS spatial sampling; default 1)\n"
 		"  --sample-block <n>    sampling block in sectors, power of two\n"
 		"                        1..2048 (default 8)\n"
-		"  --buffer <size>       relay buffer per CPU: MiB (\"4\", \"0.5\") or\n"
+		"  --buffer <size>       trace ring per CPU: MiB (\"4\", \"0.5\") or\n"
 		"                        with K/M suffix (\"64K\"); 8K..256M, default 4\n"
 		"  --window <ms>         reorder window (default 1000): records whose\n"
 		"                        latency exceeds it may come out of order\n"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * restack_collect.c - the trace collector (restack_collect.h): one
- * dm-restack-trace session, per-CPU relay files merged into one trace
+ * dm-restack-trace session, per-CPU ring files merged into one trace
  * file in submit-time order, every record accounted for.
  */
 #include <dirent.h>
@@ -202,7 +202,7 @@ struct collector {
 
 /*
  * Keep a record from the kernel if it is valid; an invalid one (which
- * only a kernel or relay bug produces) is counted and left out, so that
+ * only a kernel bug produces) is counted and left out, so that
  * one bad record does not cost the whole trace.
  */
 static int keep(struct collector *c, const struct dm_restack_trace_record *rec,
@@ -510,15 +510,13 @@ int restack_collect(const struct restack_collect_opts *o,
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (deadline && deadline - now < wait)
 			wait = deadline > now ? deadline - now : 0;
-		if (got) {
-			/* Data flows: sleep until a sub-buffer fills. */
-			if (poll(pfds, c.nr_cpus, (int)(wait / 1000000)) < 0 &&
-			    errno != EINTR) {
-				r = restack_err_set(err, -errno, "poll: %s",
-						    strerror(errno));
-				goto out;
-			}
-		} else {
+		{
+			/*
+			 * The ring files have no wakeup (the kernel would have
+			 * to signal from the I/O path): drain, then sleep.  A
+			 * ring of 4 MiB holds 65536 records per CPU, seconds of
+			 * I/O, so a 100 ms nap loses nothing.
+			 */
 			struct timespec ts = {
 				.tv_sec = (time_t)(wait / 1000000000ULL),
 				.tv_nsec = (long)(wait % 1000000000ULL),
@@ -528,7 +526,7 @@ int restack_collect(const struct restack_collect_opts *o,
 		}
 	}
 
-	/* Stop: the kernel flushes its sub-buffers; read them all. */
+	/* Stop: the kernel stops recording; read what is left. */
 	if (ioctl(ctl, RESTACK_TRACE_STOP, &vol)) {
 		r = restack_err_set(err, -errno, "RESTACK_TRACE_STOP: %s",
 				    strerror(errno));
@@ -589,7 +587,7 @@ int restack_collect(const struct restack_collect_opts *o,
 	}
 	if (st->lost) {
 		r = restack_err_set(err, -EIO,
-				    "%llu records the kernel counted as written were never read from the relay files (counted as drops in the file)",
+				    "%llu records the kernel counted as written were never read from the ring files (counted as drops in the file)",
 				    (unsigned long long)st->lost);
 		goto out;
 	}

@@ -53,7 +53,7 @@ enum dm_restack_result {
  * =============
  *
  * The tracer (dm-restack-trace.ko) writes one fixed-size record per
- * completed bio into per-CPU relay buffers; the collector merges them into
+ * completed bio into per-CPU rings; the collector merges them into
  * a trace file: one struct dm_restack_trace_header, then records.  Every
  * multi-byte field is little-endian (the host's order on x86-64 and
  * arm64; a reader on a big-endian host must swap).
@@ -156,14 +156,19 @@ struct dm_restack_trace_header {
 /*
  * Control of the tracer, by ioctl on /dev/restack-trace.  A session traces
  * one volume; it ends with RESTACK_TRACE_TEARDOWN or when the file that
- * started it is closed.  Records are read from the per-CPU relay files
+ * started it is closed.  Records are read from the per-CPU ring files
  * /sys/kernel/debug/restack/<name>/trace<cpu>; per-CPU drop counts are in
  * .../dropped.
  */
 struct dm_restack_trace_setup {
 	__u32 volume;			/* in: dev_t of a restack volume */
-	__u32 subbuf_size;		/* in: bytes per sub-buffer */
-	__u32 n_subbufs;		/* in: sub-buffers per CPU */
+	/*
+	 * in: the ring per CPU holds subbuf_size * n_subbufs bytes, rounded
+	 * down to a power-of-two number of records.  (Two factors, so that
+	 * the size can be large without a 64-bit field.)
+	 */
+	__u32 subbuf_size;		/* 4 KiB .. 16 MiB, record multiple */
+	__u32 n_subbufs;		/* 2 .. 1024 */
 	__u32 sample_threshold;		/* in: 1..MODULUS */
 	__u32 sample_block_sectors;	/* in: power of two, 1..2048; 0 = 8 */
 	__u32 nr_cpus;			/* out: per-CPU files to read */
