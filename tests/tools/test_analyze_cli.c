@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "restack_test.h"
@@ -443,6 +444,85 @@ static void test_mrc_bad_traces(void **state)
 	}
 }
 
+/* ---- the binary: exit codes and one-line errors ---- */
+
+/* Run "$RESTACK_BIN <args>" with stderr captured; returns the exit code. */
+static int run_bin(const char *args, char *err, size_t len)
+{
+	const char *bin = getenv("RESTACK_BIN");
+	char cmd[1024], path[128];
+	FILE *f;
+	size_t n;
+	int st;
+
+	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
+	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>%s", bin, args, path);
+	st = system(cmd);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(err, 1, len - 1, f);
+	err[n] = '\0';
+	fclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void assert_one_line(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	assert_non_null(nl);
+	assert_true(nl[1] == '\0');
+	assert_true(!strncmp(s, "restack: ", 9));
+}
+
+static void test_binary(void **state)
+{
+	char err[4096], args[512], path[128];
+	struct restack_gen_params gp = { .kind = RESTACK_GEN_ZIPF,
+					 .universe = 1000, .read_fraction = 0.5,
+					 .seed = 2 };
+
+	(void)state;
+	if (!getenv("RESTACK_BIN")) {
+		print_message("RESTACK_BIN not set: binary test skipped\n");
+		skip();
+	}
+	assert_int_equal(run_bin("mrc", err, sizeof(err)), 2);
+	assert_one_line(err);
+	assert_contains(err, "mrc: missing <trace> (try 'restack mrc --help')");
+	assert_int_equal(run_bin("report t --by pid", err, sizeof(err)), 2);
+	assert_one_line(err);
+	assert_int_equal(run_bin("recommend t", err, sizeof(err)), 2);
+	assert_contains(err, "missing --sla");
+	assert_int_equal(run_bin("mrc /nonexistent.rst", err, sizeof(err)), 1);
+	assert_one_line(err);
+	assert_contains(err, "restack: mrc: /nonexistent.rst");
+	assert_int_equal(run_bin("report --help", err, sizeof(err)), 0);
+	assert_int_equal(run_bin("help recommend", err, sizeof(err)), 0);
+	/* a real run, and a broken SLA file naming its line */
+	snprintf(path, sizeof(path), "%s/bin.rst", tmpdir);
+	write_trace(path, &gp, 2000, DM_RESTACK_SAMPLE_MODULUS, NULL);
+	snprintf(args, sizeof(args), "mrc %s --sizes 1M", path);
+	assert_int_equal(run_bin(args, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	snprintf(args, sizeof(args), "report %s --json", path);
+	assert_int_equal(run_bin(args, err, sizeof(err)), 0);
+	{
+		char sla[128];
+		FILE *f;
+
+		snprintf(sla, sizeof(sla), "%s/bad.ini", tmpdir);
+		f = fopen(sla, "w");
+		assert_non_null(f);
+		fputs("[volume vol0]\nfast_device = /dev/f\nmax_cache_byte = 1G\n", f);
+		fclose(f);
+		snprintf(args, sizeof(args), "recommend %s --sla %s", path, sla);
+		assert_int_equal(run_bin(args, err, sizeof(err)), 1);
+		assert_one_line(err);
+		assert_contains(err, "bad.ini: line 3: unknown key \"max_cache_byte\"");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_mrc_run),
 		cmocka_unit_test(test_mrc_sampled_trace),
 		cmocka_unit_test(test_mrc_bad_traces),
+		cmocka_unit_test(test_binary),
 	};
 	int r;
 
