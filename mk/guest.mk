@@ -17,11 +17,11 @@ VM_TESTS ?=
 vm-image: modules tools
 	scripts/guest-image.sh
 
-vm-check: modules tools
+vm-check: deps modules tools
 	scripts/guest-test.sh -o $(VM_RESULTS) $(VM_TESTS)
 
 vm-shell: modules tools
 	scripts/guest-run.sh --shell
 
-demo: modules tools
+demo: deps modules tools
 	scripts/guest-demo.sh
