@@ -46,6 +46,11 @@ struct dm_restack_policy;
  * physical fields after it; a policy may read everything, must set
  * @result in map(), and may use @policy_data freely between its map() and
  * its end_io() for the same bio.
+ *
+ * @start_ns and @cgroup_id cost a clock read and a cgroup lookup per bio,
+ * so they are filled only while someone reads them: while a restack
+ * tracepoint is enabled, or for a policy whose type sets
+ * @wants_io_context.  Otherwise they are 0.
  */
 struct dm_restack_io {
 	u64 start_ns;		/* ktime_get_ns() when the target saw the bio */
@@ -88,6 +93,9 @@ struct dm_restack_policy_type {
 	const char *name;
 	unsigned int version[3];
 	struct module *owner;
+
+	/* Fill start_ns and cgroup_id of every bio for this policy. */
+	bool wants_io_context;
 
 	/*
 	 * create - build an instance for @vol from the policy's arguments.

@@ -201,6 +201,9 @@ static void probe_complete(void *ignore, dev_t volume,
 	s = find_session_rcu(volume);
 	if (!s || !READ_ONCE(s->running))
 		goto out;
+	/* Submitted before tracing began (no start time): not in the trace. */
+	if (!io->start_ns)
+		goto out;
 
 	if (!io_sampled(s, io)) {
 		ring_count_sampled_out(s);
