@@ -28,6 +28,11 @@
 #                    default: "linear raw linear2 restack restack-noop"
 #                    raw           /dev/nullb0 itself
 #                    linear*       a dm-linear over it (linear, linear2, linear3, ...)
+#                    restack*      a detached restack volume (restack, restack2, ...)
+#                    traced*       a detached restack volume traced in full by
+#                                  `restack trace -o /dev/null` for the whole run
+#                    sampled*      the same, traced with --sample 0.01
+#                    blktraced*    the same, recorded by `blktrace -o - >/dev/null`
 #                    restack       restack volume, detached
 #                    restack-<p>   restack volume with policy <p> attached (0 args)
 #   BENCH_WORKLOADS  subset of: rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd8
@@ -158,6 +163,7 @@ cpuopt=""
 [ "$BENCH_CPU" = none ] || cpuopt="--cpu $BENCH_CPU"
 
 DM_CREATED=""
+TRACERS=""
 NULLB_LOADED=0
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
@@ -183,6 +189,15 @@ dm_make() { # name table
 }
 
 dm_remove_all() {
+	# Tracers hold their volumes open: stop them first (their summaries,
+	# with the collector's CPU time, go to tracer-<key>.log).
+	for t in $TRACERS; do
+		kill -INT "$t" 2>/dev/null
+	done
+	for t in $TRACERS; do
+		wait "$t" 2>/dev/null
+	done
+	TRACERS=""
 	for d in $DM_CREATED; do
 		i=0
 		while dmsetup info "$d" >/dev/null 2>&1; do
@@ -205,10 +220,28 @@ make_dev() {
 	linear*)
 		dm_make "$name" "0 $SECTORS linear $NULLB 0"
 		;;
-	restack)
+	restack | restack[0-9]*)
 		dm_make "$name" "0 $SECTORS restack $NULLB"
 		mode=$(dmsetup status "$name" | awk '{print $4 " " $5}')
 		[ "$mode" = "detached -" ] || die "$name: expected 'detached -', status says '$mode'"
+		;;
+	traced* | sampled* | blktraced*)
+		# A detached volume recorded by a tracer for the whole part.
+		dm_make "$name" "0 $SECTORS restack $NULLB"
+		case $1 in
+		traced*)
+			restack trace "$name" -o /dev/null >>"$OUT/tracer-$1.log" 2>&1 &
+			;;
+		sampled*)
+			restack trace "$name" --sample 0.01 -o /dev/null >>"$OUT/tracer-$1.log" 2>&1 &
+			;;
+		blktraced*)
+			blktrace -d "/dev/mapper/$name" -o - >/dev/null 2>>"$OUT/tracer-$1.log" &
+			;;
+		esac
+		TRACERS="$! $TRACERS"
+		# Let the tracer set up its session before any I/O is timed.
+		sleep 1
 		;;
 	restack-*)
 		pol=${1#restack-}
@@ -267,13 +300,13 @@ for key in $BENCH_DEVICES; do
 		path=/dev/mapper/$(dev_name "$key")
 		DM_KEYS="$DM_KEYS $key"
 		;;
-	restack | restack-*)
+	restack | restack[0-9]* | restack-* | traced* | sampled* | blktraced*)
 		modprobe dm-restack || die "modprobe dm-restack failed (is drivers/md/dm-restack.ko in the guest image?)"
 		path=/dev/mapper/$(dev_name "$key")
 		DM_KEYS="$DM_KEYS $key"
 		;;
 	*)
-		die "unknown device key '$key' in BENCH_DEVICES (raw, linear*, restack, restack-<policy>)"
+		die "unknown device key '$key' in BENCH_DEVICES (raw, linear*, restack*, restack-<policy>, traced*, sampled*, blktraced*)"
 		;;
 	esac
 	devargs="$devargs $key=$path"
