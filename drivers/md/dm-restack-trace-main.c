@@ -41,7 +41,7 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/dm-restack.h>
 
-#include "lib/restack_sample.h"
+#include "dm-restack-trace-record.h"
 
 #define DM_MSG_PREFIX "restack-trace"
 
@@ -50,8 +50,6 @@
 #define TRACE_MAX_SUBBUF	(16U << 20)
 #define TRACE_MAX_SUBBUFS	1024U
 #define TRACE_MAX_PER_CPU	(256ULL << 20)
-/* Beyond this many blocks a bio is traced without checking each block. */
-#define TRACE_SAMPLE_MAX_BLOCKS	256
 /* Process names already recorded, by pid; a miss only costs a record. */
 #define TRACE_COMM_SLOTS	512
 
@@ -97,59 +95,6 @@ static struct trace_session *find_session_rcu(dev_t volume)
 		if (s->volume == volume)
 			return s;
 	return NULL;
-}
-
-static u8 record_op(blk_opf_t opf, u32 sectors)
-{
-	switch (opf & REQ_OP_MASK) {
-	case REQ_OP_READ:
-		return DM_RESTACK_OP_READ;
-	case REQ_OP_WRITE:
-		return sectors || !(opf & REQ_PREFLUSH) ?
-			DM_RESTACK_OP_WRITE : DM_RESTACK_OP_FLUSH;
-	case REQ_OP_DISCARD:
-		return DM_RESTACK_OP_DISCARD;
-	case REQ_OP_SECURE_ERASE:
-		return DM_RESTACK_OP_SECURE_ERASE;
-	case REQ_OP_WRITE_ZEROES:
-		return DM_RESTACK_OP_WRITE_ZEROES;
-	default:
-		return DM_RESTACK_OP_OTHER;
-	}
-}
-
-static u8 record_flags(blk_opf_t opf)
-{
-	u8 flags = 0;
-
-	if (opf & REQ_PREFLUSH)
-		flags |= DM_RESTACK_F_PREFLUSH;
-	if (opf & REQ_FUA)
-		flags |= DM_RESTACK_F_FUA;
-	if (opf & REQ_SYNC)
-		flags |= DM_RESTACK_F_SYNC;
-	if (opf & REQ_META)
-		flags |= DM_RESTACK_F_META;
-	return flags;
-}
-
-/* Does the bio touch a sampled block?  Bios without data always do. */
-static bool io_sampled(struct trace_session *s, const struct dm_restack_io *io)
-{
-	u64 first, last, block;
-
-	if (s->threshold >= DM_RESTACK_SAMPLE_MODULUS || !io->nr_sectors)
-		return true;
-
-	first = io->virt_sector >> s->block_shift;
-	last = (io->virt_sector + io->nr_sectors - 1) >> s->block_shift;
-	if (last - first >= TRACE_SAMPLE_MAX_BLOCKS)
-		return true;
-	for (block = first; block <= last; block++)
-		if (restack_block_sampled(block, s->threshold,
-					  DM_RESTACK_SAMPLE_BITS))
-			return true;
-	return false;
 }
 
 /*
@@ -205,30 +150,13 @@ static void probe_complete(void *ignore, dev_t volume,
 	if (!io->start_ns)
 		goto out;
 
-	if (!io_sampled(s, io)) {
+	if (!restack_trace_io_sampled(io, s->threshold, s->block_shift)) {
 		ring_count_sampled_out(s);
 		goto out;
 	}
 
-	memset(&rec, 0, sizeof(rec));
-	rec.type = DM_RESTACK_REC_IO;
-	rec.ts_ns = io->start_ns;
-	rec.virt_sector = io->virt_sector;
-	rec.phys_sector = io->phys_sector;
-	rec.latency_ns = latency_ns;
-	rec.cgroup_id = io->cgroup_id;
-	rec.volume = volume;
-	rec.phys_dev = io->phys_dev;
-	rec.pid = io->pid;
-	rec.sectors = io->nr_sectors;
-	rec.inflight = min_t(u32, io->inflight, U16_MAX);
-	rec.error = error;
-	rec.op = record_op(io->opf, io->nr_sectors);
-	rec.flags = record_flags(io->opf);
-	if (s->threshold < DM_RESTACK_SAMPLE_MODULUS)
-		rec.flags |= DM_RESTACK_F_SAMPLED;
-	rec.result = io->result;
-
+	restack_trace_pack_io(&rec, volume, io, latency_ns, error,
+			      s->threshold < DM_RESTACK_SAMPLE_MODULUS);
 	ring_write(s, &rec);
 out:
 	rcu_read_unlock();
