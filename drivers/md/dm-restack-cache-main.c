@@ -27,6 +27,7 @@
  */
 #include "dm-restack-cache-meta.h"
 #include "dm-restack-policy.h"
+#include "lib/restack_replace.h"
 
 #include <linux/blkdev.h>
 #include <linux/dm-io.h>
@@ -58,7 +59,7 @@ enum cache_mode { MODE_WT, MODE_WB, MODE_WA };
 static const char * const mode_names[] = { "wt", "wb", "wa" };
 
 /* Per cache block state, in memory.  Protected by cache->lock. */
-#define CB_VALID	BIT(0)	/* maps @oblock; in the hash */
+#define CB_VALID	BIT(0)	/* maps @oblock */
 #define CB_DIRTY	BIT(1)	/* newer than the origin */
 #define CB_FILLING	BIT(2)	/* allocated for a write not yet complete */
 #define CB_PROMOTING	BIT(3)	/* being copied in from the origin */
@@ -66,14 +67,14 @@ static const char * const mode_names[] = { "wt", "wb", "wa" };
 #define CB_REDIRTY	BIT(5)	/* written during its write-back */
 #define CB_LOST		BIT(6)	/* dirty data that cannot be read back */
 #define CB_STALE	BIT(7)	/* promotion overtaken by a write */
-#define CB_VISITED	BIT(8)	/* replacement: hit since the hand passed */
+#define CB_PINNED	BIT(8)	/* its slot is pinned in the replacement */
 
 struct cblock {
 	u64 oblock;
-	u32 hash_next;		/* hash chain, or free/pending list */
+	u32 next;		/* free or pending list */
+	u32 slot;		/* replacement slot, CB_NONE if none */
 	u32 flags;
 	u32 inflight;		/* bios in flight on its data */
-	u32 repl_prev, repl_next;	/* replacement queue (SIEVE) */
 };
 
 /* What map decided for one bio; policy_data[0] of its dm_restack_io. */
@@ -109,24 +110,27 @@ struct cache {
 	unsigned int block_shift;
 	u32 promote_hits;
 	u64 seq_cutoff_sectors;
+	enum rs_repl_kind replacement;
 
 	struct restack_cache_geometry geo;
 
 	spinlock_t lock;		/* everything below up to @commit_lock */
 	struct cblock *blocks;
-	u32 *buckets;
-	u32 hash_mask;
+	/*
+	 * Residency, admission and victims: the replacement code shared with
+	 * the analyzer, over nr_slots logical slots.  There are fewer slots
+	 * than blocks: the rest is a reserve of physical blocks, because an
+	 * evicted block may only be reused after the commit that frees it
+	 * (see the top of this file), while its slot is reused at once.
+	 */
+	struct rs_repl repl;
+	void *repl_mem;
+	u32 nr_slots;
+	u32 *slot_phys;			/* slot -> block, CB_NONE if none */
+	struct rs_seq seq;
 	u32 free_head, nr_free;
 	u32 pending_head, nr_pending;	/* freed, awaiting a commit */
-	u32 repl_head, repl_tail, repl_hand;
 	u64 nr_valid, nr_dirty, nr_lost;
-	u8 *admission;			/* miss counts, by hash of oblock */
-	u32 admission_mask, admission_age;
-	struct {
-		sector_t next;
-		u64 run;
-	} streams[SEQ_STREAMS];
-	unsigned int stream_victim;
 	bool cleaning;			/* no new dirty data */
 	bool fast_failed;		/* stop using the fast device */
 	bool stopping;
@@ -185,46 +189,22 @@ static LIST_HEAD(fast_devs);
 /* ---------------------------------------------------------------------- */
 /* Blocks, hash, lists (cache->lock held) */
 
-static u32 hash_oblock(struct cache *c, u64 oblock)
-{
-	return (u32)hash_64(oblock, 32) & c->hash_mask;
-}
-
 static struct cblock *cb(struct cache *c, u32 i)
 {
 	return &c->blocks[i];
 }
 
+/* The block holding @oblock (in any state), or CB_NONE. */
 static u32 lookup(struct cache *c, u64 oblock)
 {
-	u32 i = c->buckets[hash_oblock(c, oblock)];
+	u32 slot = rs_repl_peek(&c->repl, oblock);
 
-	while (i != CB_NONE && cb(c, i)->oblock != oblock)
-		i = cb(c, i)->hash_next;
-	return i;
-}
-
-static void hash_insert(struct cache *c, u32 i)
-{
-	u32 *head = &c->buckets[hash_oblock(c, cb(c, i)->oblock)];
-
-	cb(c, i)->hash_next = *head;
-	*head = i;
-}
-
-static void hash_remove(struct cache *c, u32 i)
-{
-	u32 *p = &c->buckets[hash_oblock(c, cb(c, i)->oblock)];
-
-	while (*p != i)
-		p = &cb(c, *p)->hash_next;
-	*p = cb(c, i)->hash_next;
-	cb(c, i)->hash_next = CB_NONE;
+	return slot == RS_REPL_NONE ? CB_NONE : c->slot_phys[slot];
 }
 
 static void list_push(struct cache *c, u32 *head, u32 *count, u32 i)
 {
-	cb(c, i)->hash_next = *head;
+	cb(c, i)->next = *head;
 	*head = i;
 	(*count)++;
 }
@@ -235,8 +215,8 @@ static u32 list_pop(struct cache *c, u32 *head, u32 *count)
 
 	if (i == CB_NONE)
 		return i;
-	*head = cb(c, i)->hash_next;
-	cb(c, i)->hash_next = CB_NONE;
+	*head = cb(c, i)->next;
+	cb(c, i)->next = CB_NONE;
 	(*count)--;
 	return i;
 }
@@ -261,157 +241,103 @@ static void meta_set_from_block(struct cache *c, u32 i)
 	meta_set(c, i, flags ? b->oblock : 0, flags);
 }
 
-/* ---------------------------------------------------------------------- */
-/*
- * Replacement: SIEVE (Zhang et al., NSDI 2024).  New blocks enter at the
- * head; a hit only sets a visited bit; the hand walks from the tail
- * towards the head, clearing visited bits and evicting the first block
- * that was not visited and may be evicted.  Scans pass through once
- * without displacing blocks that are hit again.
- */
-static void repl_insert(struct cache *c, u32 i)
-{
-	struct cblock *b = cb(c, i);
-
-	b->flags &= ~CB_VISITED;
-	b->repl_prev = CB_NONE;
-	b->repl_next = c->repl_head;
-	if (c->repl_head != CB_NONE)
-		cb(c, c->repl_head)->repl_prev = i;
-	c->repl_head = i;
-	if (c->repl_tail == CB_NONE)
-		c->repl_tail = i;
-}
-
-static void repl_hit(struct cache *c, u32 i)
-{
-	cb(c, i)->flags |= CB_VISITED;
-}
-
-static void repl_remove(struct cache *c, u32 i)
-{
-	struct cblock *b = cb(c, i);
-
-	if (c->repl_hand == i)
-		c->repl_hand = b->repl_prev;
-	if (b->repl_prev != CB_NONE)
-		cb(c, b->repl_prev)->repl_next = b->repl_next;
-	else
-		c->repl_head = b->repl_next;
-	if (b->repl_next != CB_NONE)
-		cb(c, b->repl_next)->repl_prev = b->repl_prev;
-	else
-		c->repl_tail = b->repl_prev;
-	b->repl_prev = CB_NONE;
-	b->repl_next = CB_NONE;
-}
-
+/* May the replacement choose block @b's slot as a victim? */
 static bool evictable(struct cblock *b)
 {
 	return (b->flags & (CB_VALID | CB_DIRTY | CB_FILLING | CB_WRITEBACK |
-			    CB_LOST)) == CB_VALID && !b->inflight;
+			    CB_LOST | CB_PROMOTING)) == CB_VALID && !b->inflight;
 }
 
-/* Choose a clean, idle block to evict; CB_NONE if none.  Bounded walk. */
-static u32 repl_victim(struct cache *c)
+/* Keep the slot's pin in step with the block's state (call after changes). */
+static void pin_update(struct cache *c, u32 i)
 {
-	u32 i = c->repl_hand, steps = 0, limit = 2 * c->geo.nr_blocks;
+	struct cblock *b = cb(c, i);
+	bool pinned = !evictable(b);
 
-	while (steps++ < limit) {
-		struct cblock *b;
-
-		if (i == CB_NONE)
-			i = c->repl_tail;
-		if (i == CB_NONE)
-			return CB_NONE;
-		b = cb(c, i);
-		if (b->flags & CB_VISITED) {
-			b->flags &= ~CB_VISITED;
-		} else if (evictable(b)) {
-			c->repl_hand = b->repl_prev;
-			return i;
-		}
-		i = b->repl_prev;
-	}
-	return CB_NONE;
+	if (b->slot == CB_NONE || pinned == !!(b->flags & CB_PINNED))
+		return;
+	rs_repl_pin(&c->repl, b->slot, pinned);
+	if (pinned)
+		b->flags |= CB_PINNED;
+	else
+		b->flags &= ~CB_PINNED;
 }
 
-/* Drop block @i's mapping; it becomes reusable after the next commit. */
-static void invalidate(struct cache *c, u32 i)
+/* Forget block @i's data; it becomes reusable after the next commit. */
+static void invalidate_block(struct cache *c, u32 i)
 {
 	struct cblock *b = cb(c, i);
 
+	if (b->flags & CB_VALID)
+		c->nr_valid--;
 	if (b->flags & CB_DIRTY)
 		c->nr_dirty--;
 	if (b->flags & CB_LOST)
 		c->nr_lost--;
-	hash_remove(c, i);
-	repl_remove(c, i);
+	if (b->slot != CB_NONE)
+		c->slot_phys[b->slot] = CB_NONE;
+	b->slot = CB_NONE;
 	b->flags = 0;
-	c->nr_valid--;
 	meta_set(c, i, 0, 0);
 	list_push(c, &c->pending_head, &c->nr_pending, i);
 }
 
-/* Take a committed-free block for @oblock, or CB_NONE. */
-static u32 alloc_block(struct cache *c, u64 oblock, u32 flags)
+/* Drop @oblock from the cache, whatever block holds it. */
+static void drop_key(struct cache *c, u64 oblock)
 {
-	u32 i = list_pop(c, &c->free_head, &c->nr_free);
+	u32 slot = rs_repl_invalidate(&c->repl, oblock);
+	u32 i;
 
+	if (slot == RS_REPL_NONE)
+		return;
+	i = c->slot_phys[slot];
 	if (i == CB_NONE)
-		return i;
+		return;
+	if (cb(c, i)->flags & CB_PROMOTING) {
+		/* The copy in flight is out of date: dropped when done. */
+		cb(c, i)->flags |= CB_STALE;
+		cb(c, i)->slot = CB_NONE;
+		c->slot_phys[slot] = CB_NONE;
+		return;
+	}
+	invalidate_block(c, i);
+}
+
+/* Forget block @i, mapped or not. */
+static void forget_block(struct cache *c, u32 i)
+{
+	if (cb(c, i)->slot != CB_NONE)
+		drop_key(c, cb(c, i)->oblock);
+	else if (cb(c, i)->flags)
+		invalidate_block(c, i);
+}
+
+/*
+ * @oblock was admitted into slot @f->slot: evict the block of the victim
+ * that held the slot, and take a committed-free block for @oblock.
+ * Returns the block, or CB_NONE (no free block: the admission is undone).
+ */
+static u32 fill_slot(struct cache *c, u64 oblock, const struct rs_repl_fill *f,
+		     u32 flags)
+{
+	u32 old = c->slot_phys[f->slot], i;
+
+	if (old != CB_NONE) {
+		invalidate_block(c, old);
+		c->stats.demotions++;
+	}
+	i = list_pop(c, &c->free_head, &c->nr_free);
+	if (i == CB_NONE) {
+		rs_repl_invalidate(&c->repl, oblock);
+		return CB_NONE;
+	}
 	cb(c, i)->oblock = oblock;
 	cb(c, i)->flags = flags;
 	cb(c, i)->inflight = 0;
-	hash_insert(c, i);
+	cb(c, i)->slot = f->slot;
+	c->slot_phys[f->slot] = i;
+	pin_update(c, i);
 	return i;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Admission and sequential detection (cache->lock held) */
-
-static bool admit(struct cache *c, u64 oblock)
-{
-	u8 *count;
-
-	if (c->promote_hits <= 1)
-		return true;
-	count = &c->admission[hash_64(oblock, 32) & c->admission_mask];
-	if (*count + 1 >= c->promote_hits) {
-		*count = 0;
-		return true;
-	}
-	(*count)++;
-	/* Halve every count once per table's worth of misses: ageing. */
-	if (++c->admission_age > c->admission_mask) {
-		u32 k;
-
-		for (k = 0; k <= c->admission_mask; k++)
-			c->admission[k] >>= 1;
-		c->admission_age = 0;
-	}
-	return false;
-}
-
-/* Is @bio part of a sequential run at least seq_cutoff long? */
-static bool sequential(struct cache *c, struct bio *bio)
-{
-	sector_t start = bio->bi_iter.bi_sector;
-	unsigned int k, n = bio_sectors(bio);
-
-	if (!c->seq_cutoff_sectors)
-		return false;
-	for (k = 0; k < SEQ_STREAMS; k++) {
-		if (c->streams[k].next == start) {
-			c->streams[k].next = start + n;
-			c->streams[k].run += n;
-			return c->streams[k].run >= c->seq_cutoff_sectors;
-		}
-	}
-	k = c->stream_victim++ % SEQ_STREAMS;
-	c->streams[k].next = start + n;
-	c->streams[k].run = n;
-	return false;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -445,17 +371,19 @@ static void to_fast(struct cache *c, struct bio *bio, struct dm_restack_io *io,
 		    u32 i, unsigned long flags)
 {
 	cb(c, i)->inflight++;
+	pin_update(c, i);
 	bio->bi_iter.bi_sector = fast_sector(c, i, bio);
 	bio_set_dev(bio, c->fast);
 	set_io(io, i, flags | IO_FAST);
 }
 
 static enum route route_read(struct cache *c, struct bio *bio,
-			     struct dm_restack_io *io, u64 oblock,
-			     bool *promote)
+			     struct dm_restack_io *io, u64 oblock, bool seq,
+			     u32 *promote)
 {
 	u32 i = lookup(c, oblock);
 	struct cblock *b = i == CB_NONE ? NULL : cb(c, i);
+	struct rs_repl_fill f;
 
 	if (b && (b->flags & CB_LOST)) {
 		/* Only the fast device had this data, and it is gone. */
@@ -465,7 +393,7 @@ static enum route route_read(struct cache *c, struct bio *bio,
 	if (b && (b->flags & CB_FILLING))
 		return ROUTE_DEFER;
 	if (b && (b->flags & CB_VALID)) {
-		repl_hit(c, i);
+		rs_repl_hit(&c->repl, oblock);
 		to_fast(c, bio, io, i, 0);
 		c->stats.read_hits++;
 		io->result = DM_RESTACK_RESULT_HIT;
@@ -474,28 +402,35 @@ static enum route route_read(struct cache *c, struct bio *bio,
 
 	c->stats.read_misses++;
 	io->result = DM_RESTACK_RESULT_MISS;
-	if (!b && !c->fast_failed && !sequential(c, bio) && admit(c, oblock) &&
-	    c->nr_promoting < MAX_PROMOTIONS && c->nr_free)
-		*promote = true;
-	else if (!b)
+	if (b || c->fast_failed || c->nr_promoting >= MAX_PROMOTIONS) {
+		/* Being promoted already, or no room to start another. */
+		return ROUTE_ORIGIN;
+	}
+	if (rs_repl_miss(&c->repl, oblock, seq, &f) != RS_FILL_ADMIT) {
+		io->result = DM_RESTACK_RESULT_BYPASS;
+		return ROUTE_ORIGIN;
+	}
+	*promote = fill_slot(c, oblock, &f, CB_PROMOTING);
+	if (*promote == CB_NONE)
 		io->result = DM_RESTACK_RESULT_BYPASS;
 	return ROUTE_ORIGIN;
 }
 
 static enum route route_write(struct cache *c, struct bio *bio,
-			      struct dm_restack_io *io, u64 oblock)
+			      struct dm_restack_io *io, u64 oblock, bool seq)
 {
 	bool whole = bio_sectors(bio) == c->block_sectors;
-	u32 i = lookup(c, oblock);
+	unsigned long fua = bio->bi_opf & REQ_FUA ? IO_NEED_COMMIT : 0;
+	u32 i = lookup(c, oblock), n;
 	struct cblock *b = i == CB_NONE ? NULL : cb(c, i);
+	struct rs_repl_fill f;
 
 	if (b && (b->flags & CB_FILLING))
 		return ROUTE_DEFER;
 
 	if (b && (b->flags & CB_PROMOTING)) {
-		/* The copy in flight is now out of date: drop it when done. */
-		b->flags |= CB_STALE;
-		hash_remove(c, i);
+		/* The copy in flight would be out of date: drop it. */
+		drop_key(c, oblock);
 		b = NULL;
 	}
 
@@ -510,71 +445,98 @@ static enum route route_write(struct cache *c, struct bio *bio,
 		if (b->flags & CB_LOST) {
 			if (!whole)
 				return ROUTE_ORIGIN;	/* rest stays lost */
-			invalidate(c, i);
+			drop_key(c, oblock);
 			c->stats.write_misses++;
 			io->result = DM_RESTACK_RESULT_BYPASS;
 			return ROUTE_ORIGIN;
 		}
-		repl_hit(c, i);
-		to_fast(c, bio, io, i, bio->bi_opf & REQ_FUA ? IO_NEED_COMMIT : 0);
+		rs_repl_hit(&c->repl, oblock);
+		to_fast(c, bio, io, i, c->mode == MODE_WB ? fua : 0);
 		c->stats.write_hits++;
 		io->result = DM_RESTACK_RESULT_HIT;
 		return ROUTE_FAST;
 	}
 
-	if (c->mode == MODE_WT && b && (b->flags & CB_VALID) && !c->fast_failed) {
-		repl_hit(c, i);
-		cb(c, i)->inflight++;
-		set_io(io, i, 0);
-		c->stats.write_hits++;
-		io->result = DM_RESTACK_RESULT_HIT;
-		return ROUTE_ORIGIN_WT;
-	}
-
-	if (c->mode == MODE_WB && whole && !c->cleaning && !c->fast_failed &&
-	    !sequential(c, bio)) {
-		u32 n;
-
-		/* A clean copy is left intact until the new data is in. */
-		if (b && (b->flags & CB_VALID))
-			invalidate(c, i);
-		n = alloc_block(c, oblock, CB_VALID | CB_DIRTY | CB_FILLING);
-		if (n != CB_NONE) {
-			repl_insert(c, n);
-			c->nr_valid++;
-			c->nr_dirty++;
-			meta_set_from_block(c, n);
-			to_fast(c, bio, io, n, IO_FILLING |
-				(bio->bi_opf & REQ_FUA ? IO_NEED_COMMIT : 0));
-			c->stats.write_misses++;
-			io->result = DM_RESTACK_RESULT_MISS;
-			return ROUTE_FAST;
+	if (b && (b->flags & CB_VALID)) {
+		if (c->mode == MODE_WA || c->fast_failed) {
+			drop_key(c, oblock);
+			c->stats.write_hits++;
+			io->result = DM_RESTACK_RESULT_BYPASS;
+			return ROUTE_ORIGIN;
 		}
-		b = NULL;
+		if (c->mode == MODE_WT) {
+			rs_repl_hit(&c->repl, oblock);
+			b->inflight++;
+			pin_update(c, i);
+			set_io(io, i, 0);
+			c->stats.write_hits++;
+			io->result = DM_RESTACK_RESULT_HIT;
+			return ROUTE_ORIGIN_WT;
+		}
+		/* wb: the clean copy stays intact until the new data is in. */
+		if (whole && !c->cleaning) {
+			n = list_pop(c, &c->free_head, &c->nr_free);
+			if (n != CB_NONE) {
+				u32 slot = b->slot;
+
+				rs_repl_hit(&c->repl, oblock);
+				invalidate_block(c, i);
+				cb(c, n)->oblock = oblock;
+				cb(c, n)->flags = CB_VALID | CB_DIRTY | CB_FILLING;
+				cb(c, n)->inflight = 0;
+				cb(c, n)->slot = slot;
+				c->slot_phys[slot] = n;
+				c->nr_valid++;
+				c->nr_dirty++;
+				meta_set_from_block(c, n);
+				to_fast(c, bio, io, n, IO_FILLING | fua);
+				c->stats.write_hits++;
+				io->result = DM_RESTACK_RESULT_HIT;
+				return ROUTE_FAST;
+			}
+		}
+		drop_key(c, oblock);
+		c->stats.write_hits++;
+		c->stats.bypassed++;
+		io->result = DM_RESTACK_RESULT_BYPASS;
+		return ROUTE_ORIGIN;
 	}
 
-	/* Around the cache: the origin gets it, any clean copy goes. */
-	if (b && (b->flags & CB_VALID))
-		invalidate(c, i);
+	/* A miss: write-allocate whole blocks if admitted (not in wa). */
 	c->stats.write_misses++;
-	c->stats.bypassed++;
 	io->result = DM_RESTACK_RESULT_BYPASS;
-	return ROUTE_ORIGIN;
+	if (c->mode == MODE_WA || !whole || c->fast_failed || c->cleaning ||
+	    rs_repl_miss(&c->repl, oblock, seq, &f) != RS_FILL_ADMIT) {
+		c->stats.bypassed++;
+		return ROUTE_ORIGIN;
+	}
+	n = fill_slot(c, oblock, &f, CB_VALID | CB_FILLING |
+		      (c->mode == MODE_WB ? CB_DIRTY : 0));
+	if (n == CB_NONE) {
+		c->stats.bypassed++;
+		return ROUTE_ORIGIN;
+	}
+	c->nr_valid++;
+	io->result = DM_RESTACK_RESULT_MISS;
+	if (c->mode == MODE_WB) {
+		c->nr_dirty++;
+		meta_set_from_block(c, n);
+		to_fast(c, bio, io, n, IO_FILLING | fua);
+		return ROUTE_FAST;
+	}
+	/* wt: both devices; the block serves reads once the copy is in. */
+	cb(c, n)->inflight++;
+	pin_update(c, n);
+	set_io(io, n, 0);
+	return ROUTE_ORIGIN_WT;
 }
 
-/* Start a promotion of @oblock into a free block (map context). */
-static struct copy_job *start_promotion(struct cache *c, u64 oblock)
+static struct copy_job *new_promotion(struct cache *c, u32 i)
 {
 	struct copy_job *job = kzalloc(sizeof(*job), GFP_NOWAIT);
-	u32 i;
 
 	if (!job)
 		return NULL;
-	i = alloc_block(c, oblock, CB_PROMOTING);
-	if (i == CB_NONE) {
-		kfree(job);
-		return NULL;
-	}
 	job->cache = c;
 	job->cblock = i;
 	job->promotion = true;
@@ -628,35 +590,42 @@ static int cache_route(struct cache *c, struct bio *bio,
 {
 	u64 oblock = bio->bi_iter.bi_sector >> c->block_shift;
 	struct copy_job *job = NULL;
-	bool promote = false;
-	enum route r;
+	u32 promote = CB_NONE;
 	unsigned long flags;
+	enum route r;
+	bool seq;
 
 	set_io(io, 0, 0);
 	spin_lock_irqsave(&c->lock, flags);
+	seq = rs_seq_observe(&c->seq, bio->bi_iter.bi_sector, bio_sectors(bio));
 	if (c->fast_failed && c->mode != MODE_WB) {
 		r = ROUTE_ORIGIN;
 		io->result = DM_RESTACK_RESULT_BYPASS;
 	} else if (bio_data_dir(bio) == READ) {
-		r = route_read(c, bio, io, oblock, &promote);
+		r = route_read(c, bio, io, oblock, seq, &promote);
 	} else {
-		r = route_write(c, bio, io, oblock);
+		r = route_write(c, bio, io, oblock, seq);
 	}
-	if (promote) {
-		job = start_promotion(c, oblock);
-		if (!job)
+	if (promote != CB_NONE) {
+		job = new_promotion(c, promote);
+		if (job) {
+			list_add_tail(&job->list, &c->jobs_todo);
+		} else {
+			/* Never mapped in committed metadata: free at once. */
+			rs_repl_invalidate(&c->repl, oblock);
+			c->slot_phys[cb(c, promote)->slot] = CB_NONE;
+			cb(c, promote)->slot = CB_NONE;
+			cb(c, promote)->flags = 0;
+			list_push(c, &c->free_head, &c->nr_free, promote);
 			io->result = DM_RESTACK_RESULT_BYPASS;
+		}
 	}
 	if (r == ROUTE_DEFER)
 		bio_list_add(&c->deferred, bio);
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	if (job) {
-		spin_lock_irqsave(&c->lock, flags);
-		list_add_tail(&job->list, &c->jobs_todo);
-		spin_unlock_irqrestore(&c->lock, flags);
+	if (job)
 		kick(c);
-	}
 
 	switch (r) {
 	case ROUTE_DEFER:
@@ -669,10 +638,12 @@ static int cache_route(struct cache *c, struct bio *bio,
 	case ROUTE_ORIGIN_WT:
 		if (!submit_wt_clone(c, bio, io_cblock(io))) {
 			/* No memory for the copy: the cached one must go. */
+			u32 i = io_cblock(io);
+
 			spin_lock_irqsave(&c->lock, flags);
-			cb(c, io_cblock(io))->inflight--;
-			if (cb(c, io_cblock(io))->flags & CB_VALID)
-				invalidate(c, io_cblock(io));
+			cb(c, i)->inflight--;
+			if (cb(c, i)->flags & CB_VALID)
+				drop_key(c, cb(c, i)->oblock);
 			spin_unlock_irqrestore(&c->lock, flags);
 		}
 		return DM_MAPIO_REMAPPED;
@@ -712,19 +683,29 @@ static void wt_clone_endio(struct bio *bio)
 	struct wt_clone *wt = container_of(bio, struct wt_clone, clone);
 	struct cache *c = wt->cache;
 	struct bio *parent = wt->parent;
+	struct cblock *b = cb(c, wt->cblock);
 	unsigned long flags;
+	bool filled = false;
 
 	spin_lock_irqsave(&c->lock, flags);
-	cb(c, wt->cblock)->inflight--;
+	b->inflight--;
 	if (bio->bi_status) {
 		/* The origin write decides the result; the copy is dropped. */
 		fast_failed_locked(c);
-		if (cb(c, wt->cblock)->flags & CB_VALID)
-			invalidate(c, wt->cblock);
+		if (b->flags & CB_VALID)
+			drop_key(c, b->oblock);
+	} else if (b->flags & CB_FILLING) {
+		/* A write-allocated block: it holds the data now. */
+		b->flags &= ~CB_FILLING;
+		filled = true;
 	}
+	if (b->flags & CB_VALID)
+		pin_update(c, wt->cblock);
 	spin_unlock_irqrestore(&c->lock, flags);
 	bio_put(bio);
 	bio_endio(parent);
+	if (filled)
+		kick(c);
 }
 
 /* Split @bio at the cache block boundary; update the recorded length. */
@@ -814,21 +795,20 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 	} else if (bio_data_dir(bio) == READ && !(b->flags & CB_DIRTY)) {
 		/* A clean copy failed: read the origin instead. */
 		fast_failed_locked(c);
-		if (b->flags & CB_VALID)
-			invalidate(c, i);
+		forget_block(c, i);
 		retry = true;
 	} else if (bio_data_dir(bio) == WRITE && (f & IO_FILLING)) {
 		/* Nothing else was in the block: the origin can take it. */
 		fast_failed_locked(c);
-		invalidate(c, i);
+		forget_block(c, i);
 		retry = true;
 	} else {
 		/* Dirty data we can no longer trust: report, never hide. */
 		fast_failed_locked(c);
 		mark_lost(c, b);
 	}
-	if (b->flags & CB_FILLING && !(b->flags & CB_VALID))
-		b->flags &= ~CB_FILLING;
+	if (b->flags & CB_VALID)
+		pin_update(c, i);
 	if (retry) {
 		io->policy_data[0] = IO_RETRIED;
 		bio_list_add(&c->retry, bio);
@@ -977,7 +957,7 @@ out:
 	while (pending != CB_NONE) {
 		u32 i = pending;
 
-		pending = cb(c, i)->hash_next;
+		pending = cb(c, i)->next;
 		if (!r && !cb(c, i)->inflight && !cb(c, i)->flags)
 			list_push(c, &c->free_head, &c->nr_free, i);
 		else
@@ -1005,7 +985,8 @@ static void copy_done(int read_err, unsigned long write_err, void *context)
 {
 	struct copy_job *job = context;
 	struct cache *c = job->cache;
-	struct cblock *b = cb(c, job->cblock);
+	u32 i = job->cblock;
+	struct cblock *b = cb(c, i);
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
@@ -1018,15 +999,18 @@ static void copy_done(int read_err, unsigned long write_err, void *context)
 		if (read_err || write_err || (b->flags & CB_STALE) ||
 		    c->fast_failed) {
 			/* Never mapped in committed metadata: free at once. */
-			if (!(b->flags & CB_STALE))
-				hash_remove(c, job->cblock);
+			if (b->slot != CB_NONE) {
+				rs_repl_invalidate(&c->repl, b->oblock);
+				c->slot_phys[b->slot] = CB_NONE;
+				b->slot = CB_NONE;
+			}
 			b->flags = 0;
-			list_push(c, &c->free_head, &c->nr_free, job->cblock);
+			list_push(c, &c->free_head, &c->nr_free, i);
 		} else {
 			b->flags = CB_VALID;
 			c->nr_valid++;
-			repl_insert(c, job->cblock);
-			meta_set_from_block(c, job->cblock);
+			meta_set_from_block(c, i);
+			pin_update(c, i);
 			c->stats.promotions++;
 		}
 	} else {
@@ -1041,10 +1025,11 @@ static void copy_done(int read_err, unsigned long write_err, void *context)
 			/* Clean in metadata only after the origin is flushed. */
 			b->flags &= ~CB_DIRTY;
 			c->nr_dirty--;
-			meta_set_from_block(c, job->cblock);
+			meta_set_from_block(c, i);
 			c->stats.writebacks++;
 		}
 		b->flags &= ~CB_REDIRTY;
+		pin_update(c, i);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	kfree(job);
@@ -1098,6 +1083,7 @@ static void queue_writebacks(struct cache *c, struct list_head *jobs)
 			job->cache = c;
 			job->cblock = c->wb_cursor;
 			b->flags |= CB_WRITEBACK;
+			pin_update(c, c->wb_cursor);
 			c->nr_writeback++;
 			list_add_tail(&job->list, jobs);
 		}
@@ -1109,11 +1095,31 @@ static void queue_writebacks(struct cache *c, struct list_head *jobs)
 /* ---------------------------------------------------------------------- */
 /* Discards and the like: drop cached copies, then pass to the origin. */
 
+/* Drop block @i if it caches part of [@first, @last]; false if busy. */
+static bool drop_if_in_range(struct cache *c, u32 i, u64 first, u64 last)
+{
+	struct cblock *b = cb(c, i);
+
+	if (!(b->flags & (CB_VALID | CB_PROMOTING)) || b->slot == CB_NONE ||
+	    b->oblock < first || b->oblock > last)
+		return true;
+	if (b->flags & (CB_FILLING | CB_WRITEBACK))
+		return false;	/* retried when they are done */
+	/* Promotions in flight are marked stale and dropped when done. */
+	drop_key(c, b->oblock);
+	return true;
+}
+
+/*
+ * Drop the cached copies of a discard's (or write-zeroes') range: by
+ * looking up each block of a short range, by scanning the cache for a
+ * long one.  Returns false if some block was busy.
+ */
 static bool drop_range(struct cache *c, struct bio *bio)
 {
 	u64 first = bio->bi_iter.bi_sector >> c->block_shift;
 	u64 last = (bio_end_sector(bio) - 1) >> c->block_shift;
-	bool busy = false;
+	bool done = true;
 	unsigned long flags;
 	u64 o;
 	u32 i;
@@ -1122,40 +1128,15 @@ static bool drop_range(struct cache *c, struct bio *bio)
 	if (last - first < c->geo.nr_blocks) {
 		for (o = first; o <= last; o++) {
 			i = lookup(c, o);
-			if (i == CB_NONE)
-				continue;
-			if (cb(c, i)->flags & (CB_FILLING | CB_WRITEBACK |
-					       CB_PROMOTING)) {
-				busy = true;
-				if (cb(c, i)->flags & CB_PROMOTING) {
-					cb(c, i)->flags |= CB_STALE;
-					hash_remove(c, i);
-				}
-				continue;
-			}
-			invalidate(c, i);
+			if (i != CB_NONE)
+				done &= drop_if_in_range(c, i, first, last);
 		}
 	} else {
-		for (i = 0; i < c->geo.nr_blocks; i++) {
-			struct cblock *b = cb(c, i);
-
-			if (!(b->flags & (CB_VALID | CB_PROMOTING)) ||
-			    b->oblock < first || b->oblock > last)
-				continue;
-			if (b->flags & (CB_FILLING | CB_WRITEBACK | CB_PROMOTING)) {
-				busy = true;
-				if ((b->flags & CB_PROMOTING) &&
-				    !(b->flags & CB_STALE)) {
-					b->flags |= CB_STALE;
-					hash_remove(c, i);
-				}
-				continue;
-			}
-			invalidate(c, i);
-		}
+		for (i = 0; i < c->geo.nr_blocks; i++)
+			done &= drop_if_in_range(c, i, first, last);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	return !busy;
+	return done;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1167,26 +1148,14 @@ static bool dirty_high(struct cache *c)
 }
 
 /*
- * Keep committed-free blocks for promotions and write-back writes by
- * evicting clean ones (cache->lock held).  Evicted blocks become free only
- * after a commit, so they are evicted in batches: below the low mark, up
- * to twice it, one commit for the lot.  Returns true if a commit is due.
+ * Evicted blocks become reusable only after a commit: one is due when the
+ * free blocks run low and evicted ones wait (cache->lock held).
  */
-static bool replenish(struct cache *c)
+static bool commit_due(struct cache *c)
 {
-	u32 low = clamp_t(u64, c->geo.nr_blocks / 64, 4, 4096);
-	u32 i;
+	u32 reserve = c->geo.nr_blocks - c->nr_slots;
 
-	if (c->nr_free + c->nr_pending >= low)
-		return c->nr_pending && c->nr_free < low / 2;
-	while (c->nr_free + c->nr_pending < 2 * low) {
-		i = repl_victim(c);
-		if (i == CB_NONE)
-			break;
-		invalidate(c, i);
-		c->stats.demotions++;
-	}
-	return c->nr_pending != 0;
+	return c->nr_pending && c->nr_free < max_t(u32, reserve / 2, 1);
 }
 
 static void resubmit_to_origin(struct cache *c, struct bio *bio)
@@ -1217,7 +1186,7 @@ static void cache_worker(struct work_struct *work)
 	list_splice_init(&c->jobs_todo, &jobs);
 	if (!c->stopping && (c->cleaning || dirty_high(c) || c->fast_failed))
 		queue_writebacks(c, &jobs);
-	if (!c->stopping && replenish(c))
+	if (!c->stopping && commit_due(c))
 		commit = true;
 	if (!bio_list_empty(&c->after_commit))
 		commit = true;
@@ -1278,7 +1247,7 @@ static void cache_periodic(struct work_struct *work)
 		READ_ONCE(c->nr_pending);
 	if (any)
 		cache_commit(c, false);
-	/* Idle write-back and replenishing happen in the worker. */
+	/* Write-back and commits that are due happen in the worker. */
 	kick(c);
 	if (!READ_ONCE(c->stopping))
 		queue_delayed_work(c->wq, &c->periodic, COMMIT_PERIOD);
@@ -1289,46 +1258,52 @@ static void cache_periodic(struct work_struct *work)
 
 static void state_reset(struct cache *c)
 {
+	struct rs_repl_params p = {
+		.kind = c->replacement,
+		.nr_blocks = c->nr_slots,
+		.promote_hits = c->promote_hits,
+	};
 	u32 i;
 
-	for (i = 0; i <= c->hash_mask; i++)
-		c->buckets[i] = CB_NONE;
+	/* Sized by alloc_state() for exactly these parameters. */
+	WARN_ON(rs_repl_init(&c->repl, &p, c->repl_mem, rs_repl_mem_size(&p)));
+	rs_seq_init(&c->seq, (u64)c->seq_cutoff_sectors << SECTOR_SHIFT);
+	for (i = 0; i < c->nr_slots; i++)
+		c->slot_phys[i] = CB_NONE;
 	memset(c->blocks, 0, c->geo.nr_blocks * sizeof(*c->blocks));
+	for (i = 0; i < c->geo.nr_blocks; i++) {
+		c->blocks[i].next = CB_NONE;
+		c->blocks[i].slot = CB_NONE;
+	}
 	c->free_head = CB_NONE;
 	c->pending_head = CB_NONE;
 	c->nr_free = 0;
 	c->nr_pending = 0;
-	c->repl_head = CB_NONE;
-	c->repl_tail = CB_NONE;
-	c->repl_hand = CB_NONE;
 	c->nr_valid = 0;
 	c->nr_dirty = 0;
 	c->nr_lost = 0;
-	for (i = 0; i < c->geo.nr_blocks; i++) {
-		c->blocks[i].hash_next = CB_NONE;
-		c->blocks[i].repl_prev = CB_NONE;
-		c->blocks[i].repl_next = CB_NONE;
-	}
 	memset(c->latest_slot, 0, c->geo.meta_pages);
 	bitmap_zero(c->dirty_pages, c->geo.meta_pages);
 }
 
-/* Rebuild the in-memory state from committed metadata entries. */
+/*
+ * Rebuild the in-memory state from committed metadata entries: each
+ * cached block gets a slot (a warm start for the replacement).  Clean
+ * blocks beyond the slots are dropped; dirty ones never exceed them.
+ */
 static int state_from_entries(struct cache *c)
 {
 	u64 origin_blocks = DIV_ROUND_UP_ULL(dm_restack_volume_sectors(c->vol),
 					     c->block_sectors);
-	u32 i;
+	u32 i, slot = 0;
 
 	for (i = c->geo.nr_blocks; i-- > 0;) {
 		u32 flags = le32_to_cpu(c->entries[i].flags);
 		u64 oblock = le64_to_cpu(c->entries[i].oblock);
 		struct cblock *b = cb(c, i);
 
-		if (!(flags & RESTACK_CACHE_ENTRY_VALID)) {
-			list_push(c, &c->free_head, &c->nr_free, i);
+		if (!(flags & RESTACK_CACHE_ENTRY_VALID))
 			continue;
-		}
 		if (oblock >= origin_blocks || lookup(c, oblock) != CB_NONE) {
 			DMERR("%s: metadata maps cache block %u to %s origin block %llu",
 			      dm_restack_volume_name(c->vol), i,
@@ -1336,16 +1311,31 @@ static int state_from_entries(struct cache *c)
 			      oblock);
 			return -EUCLEAN;
 		}
+		if (slot >= c->nr_slots) {
+			if (flags & RESTACK_CACHE_ENTRY_DIRTY) {
+				DMERR("%s: more dirty blocks than cache slots",
+				      dm_restack_volume_name(c->vol));
+				return -EUCLEAN;
+			}
+			meta_set(c, i, 0, 0);
+			continue;
+		}
+		if (rs_repl_restore(&c->repl, oblock, slot))
+			return -EUCLEAN;
 		b->oblock = oblock;
 		b->flags = CB_VALID;
+		b->slot = slot;
+		c->slot_phys[slot++] = i;
 		if (flags & RESTACK_CACHE_ENTRY_DIRTY) {
 			b->flags |= CB_DIRTY;
 			c->nr_dirty++;
 		}
-		hash_insert(c, i);
-		repl_insert(c, i);
 		c->nr_valid++;
+		pin_update(c, i);
 	}
+	for (i = c->geo.nr_blocks; i-- > 0;)
+		if (!cb(c, i)->flags)
+			list_push(c, &c->free_head, &c->nr_free, i);
 	return 0;
 }
 
@@ -1490,15 +1480,15 @@ out:
 static void free_state(struct cache *c)
 {
 	kvfree(c->blocks);
-	kvfree(c->buckets);
+	kvfree(c->repl_mem);
+	kvfree(c->slot_phys);
 	kvfree(c->entries);
-	kvfree(c->admission);
 	bitmap_free(c->dirty_pages);
 	kvfree(c->latest_slot);
 	c->blocks = NULL;
-	c->buckets = NULL;
+	c->repl_mem = NULL;
+	c->slot_phys = NULL;
 	c->entries = NULL;
-	c->admission = NULL;
 	c->dirty_pages = NULL;
 	c->latest_slot = NULL;
 }
@@ -1506,21 +1496,30 @@ static void free_state(struct cache *c)
 static int alloc_state(struct cache *c)
 {
 	u64 n = c->geo.nr_blocks;
-	u32 buckets = roundup_pow_of_two(max_t(u64, n / 2, 16));
+	u32 reserve = clamp_t(u64, n / 32, 1, 65536);
+	struct rs_repl_params p;
+	size_t size;
 
-	if (n >= CB_NONE)
+	if (n < 2 || n >= CB_NONE || n - reserve > RS_REPL_MAX_BLOCKS)
 		return -EINVAL;
-	c->hash_mask = buckets - 1;
-	c->admission_mask = roundup_pow_of_two(max_t(u64, n, 64)) - 1;
+	c->nr_slots = n - reserve;
+	p = (struct rs_repl_params){
+		.kind = c->replacement,
+		.nr_blocks = c->nr_slots,
+		.promote_hits = c->promote_hits,
+	};
+	size = rs_repl_mem_size(&p);
+	if (!size)
+		return -EINVAL;
+	c->repl_mem = kvzalloc(size, GFP_KERNEL);
+	c->slot_phys = kvcalloc(c->nr_slots, sizeof(*c->slot_phys), GFP_KERNEL);
 	c->blocks = kvcalloc(n, sizeof(*c->blocks), GFP_KERNEL);
-	c->buckets = kvcalloc(buckets, sizeof(*c->buckets), GFP_KERNEL);
 	c->entries = kvcalloc((size_t)c->geo.meta_pages *
 			      RESTACK_CACHE_ENTRIES_PER_PAGE,
 			      sizeof(*c->entries), GFP_KERNEL);
-	c->admission = kvzalloc(c->admission_mask + 1, GFP_KERNEL);
 	c->dirty_pages = bitmap_zalloc(c->geo.meta_pages, GFP_KERNEL);
 	c->latest_slot = kvzalloc(c->geo.meta_pages, GFP_KERNEL);
-	if (!c->blocks || !c->buckets || !c->entries || !c->admission ||
+	if (!c->repl_mem || !c->slot_phys || !c->blocks || !c->entries ||
 	    !c->dirty_pages || !c->latest_slot) {
 		free_state(c);
 		return -ENOMEM;
@@ -1690,8 +1689,9 @@ static int cache_parse_args(struct cache *c, unsigned int argc,
 
 	c->mode = MODE_WT;
 	c->block_sectors = 8;
-	c->promote_hits = 1;
+	c->promote_hits = 0;
 	c->seq_cutoff_sectors = 0;
+	c->replacement = RS_REPL_S3FIFO;
 	*block_size_given = false;
 
 	for (i = 1; i < argc; i++) {
@@ -1722,8 +1722,8 @@ static int cache_parse_args(struct cache *c, unsigned int argc,
 			c->block_sectors = v >> SECTOR_SHIFT;
 			*block_size_given = true;
 		} else if (klen == 12 && !strncmp(key, "promote_hits", 12)) {
-			if (parse_size(value, &v) || v < 1 || v > 255) {
-				*error = "cache: promote_hits must be 1 to 255";
+			if (parse_size(value, &v) || v > 255) {
+				*error = "cache: promote_hits must be 0 to 255";
 				return -EINVAL;
 			}
 			c->promote_hits = v;
@@ -1735,10 +1735,13 @@ static int cache_parse_args(struct cache *c, unsigned int argc,
 			}
 			c->seq_cutoff_sectors = v >> SECTOR_SHIFT;
 		} else if (klen == 11 && !strncmp(key, "replacement", 11)) {
-			if (strcmp(value, "sieve")) {
-				*error = "cache: replacement must be sieve";
+			int k = rs_repl_lookup(value);
+
+			if (k < 0) {
+				*error = "cache: replacement: lru, sieve, s3fifo, arc or 2q";
 				return -EINVAL;
 			}
+			c->replacement = k;
 		} else {
 			*error = "cache: unknown argument";
 			return -EINVAL;
@@ -1993,7 +1996,8 @@ static unsigned int cache_status(struct dm_restack_policy *p, char *result,
 	DMEMIT(" commits=%llu fast_errors=%llu origin_errors=%llu lost=%llu",
 	       c->stats.commits, c->stats.fast_errors, c->stats.origin_errors,
 	       c->nr_lost);
-	DMEMIT(" fast_state=%s", c->fast_failed ? "failed" : "ok");
+	DMEMIT(" fast_state=%s replacement=%s", c->fast_failed ? "failed" : "ok",
+	       rs_repl_name(c->replacement));
 	if (c->cleaning)
 		DMEMIT(" sync_left=%llu", c->nr_dirty);
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -2007,8 +2011,9 @@ static unsigned int cache_table_args(struct dm_restack_policy *p, char *result,
 
 	DMEMIT(" 6 %u:%u mode=%s block_size=%u", MAJOR(c->fast->bd_dev), MINOR(c->fast->bd_dev),
 	       mode_names[c->mode], c->block_sectors << SECTOR_SHIFT);
-	DMEMIT(" promote_hits=%u seq_cutoff=%llu replacement=sieve",
-	       c->promote_hits, c->seq_cutoff_sectors << SECTOR_SHIFT);
+	DMEMIT(" promote_hits=%u seq_cutoff=%llu replacement=%s",
+	       c->promote_hits, c->seq_cutoff_sectors << SECTOR_SHIFT,
+	       rs_repl_name(c->replacement));
 	return sz;
 }
 
