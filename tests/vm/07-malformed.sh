@@ -196,8 +196,15 @@ check "fio ran throughout ($1 runs)" test "$1" -ge 2
 is "$2" 0 "fio: no verify or I/O errors in $1 runs"
 [ "$2" = 0 ] || fio_loop_faillog load
 is "$(vol_stat vol errors)" 0 "status: errors=0"
-check "fio verify once more, idle" fio_run final --filename=/dev/mapper/vol --rw=randwrite \
-	--bs=4k --iodepth=8 --size=16M --verify=crc32c --do_verify=1
+rc=0
+fio_run final --filename=/dev/mapper/vol --rw=randwrite --bs=4k --iodepth=8 \
+	--size=16M --verify=crc32c --do_verify=1 || rc=$?
+is "$rc" 0 "fio verify once more, idle"
+if [ "$rc" != 0 ]; then
+	grep -E -m8 'verify|bad|crc|err=|error' "$T_TMP/fio-final.log" | sed 's/^/# fio: /'
+	dmsetup table vol | sed 's/^/# table: /'
+	dmsetup status vol | sed 's/^/# status: /'
+fi
 check "remove volume" dm_remove vol
 check_dmesg_clean "no kernel warnings"
 done_testing

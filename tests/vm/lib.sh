@@ -330,7 +330,7 @@ fio_wait() {
 fio_loop_start() {
 	local _tag=$1
 	shift
-	rm -f "$T_TMP/fio-loop-$_tag.stop"
+	rm -f "$T_TMP/fio-loop-$_tag.stop" "$T_TMP/fio-loop-$_tag.done"
 	echo 0 >"$T_TMP/fio-loop-$_tag.runs"
 	echo 0 >"$T_TMP/fio-loop-$_tag.fails"
 	(
@@ -344,14 +344,26 @@ fio_loop_start() {
 			echo "$runs" >"$T_TMP/fio-loop-$_tag.runs"
 			echo "$fails" >"$T_TMP/fio-loop-$_tag.fails"
 		done
+		# The last fio has exited: nothing of this loop writes any more.
+		touch "$T_TMP/fio-loop-$_tag.done"
 	) &
 	FIO_LOOP_PID=$!
 }
 
 # fio_loop_stop TAG PID: stop after the current run; prints "runs fails".
+# fio_loop_stop TAG PID: stop the loop and wait until its last fio has
+# exited.  Callers use it as $(fio_loop_stop ...), a subshell in which
+# `wait` cannot wait for the loop (not its child) and returned at once,
+# so a final fio could overlap the loop's last run: hence the .done file.
 fio_loop_stop() {
 	touch "$T_TMP/fio-loop-$1.stop"
-	wait "$2"
+	_n=0
+	while [ ! -e "$T_TMP/fio-loop-$1.done" ]; do
+		_n=$((_n + 1))
+		[ "$_n" -gt 6000 ] && { echo "fio loop $1 did not stop in 600 s" >&2; break; }
+		sleep 0.1
+	done
+	wait "$2" 2>/dev/null
 	echo "$(cat "$T_TMP/fio-loop-$1.runs") $(cat "$T_TMP/fio-loop-$1.fails")"
 }
 
