@@ -141,7 +141,7 @@ struct cache {
 	bool stopping;
 	u32 nr_promoting, nr_writeback;
 	u32 wb_cursor;
-	struct list_head jobs_todo;	/* copy jobs the worker starts */
+	struct list_head jobs_queued;	/* copy jobs the worker starts */
 	struct bio_list deferred;	/* re-route in process context */
 	struct bio_list after_commit;	/* complete once a commit is done */
 	struct bio_list retry;		/* resubmit to the origin */
@@ -643,7 +643,7 @@ static int cache_route(struct cache *c, struct bio *bio,
 	if (promote != CB_NONE) {
 		job = new_promotion(c, promote);
 		if (job) {
-			list_add_tail(&job->list, &c->jobs_todo);
+			list_add_tail(&job->list, &c->jobs_queued);
 		} else {
 			/* Never mapped in committed metadata: free at once. */
 			slot_detach(c, promote);
@@ -920,21 +920,21 @@ static int __cache_commit(struct cache *c, bool clean)
 {
 	struct bio_list done = BIO_EMPTY_LIST;
 	u32 page, pending, nr_pages = c->geo.meta_pages;
-	unsigned long *todo;
+	unsigned long *changed;
 	unsigned long flags;
 	struct bio *bio;
 	u64 seq;
 	int r = 0;
 
-	todo = bitmap_zalloc(nr_pages, GFP_NOIO);
-	if (!todo)
+	changed = bitmap_zalloc(nr_pages, GFP_NOIO);
+	if (!changed)
 		return -ENOMEM;
 
 	mutex_lock(&c->commit_lock);
 	seq = c->commit_seq + 1;
 
 	spin_lock_irqsave(&c->lock, flags);
-	bitmap_copy(todo, c->dirty_pages, nr_pages);
+	bitmap_copy(changed, c->dirty_pages, nr_pages);
 	bitmap_zero(c->dirty_pages, nr_pages);
 	pending = c->pending_head;
 	c->pending_head = CB_NONE;
@@ -949,7 +949,7 @@ static int __cache_commit(struct cache *c, bool clean)
 		goto out;
 
 	/* 2: changed pages into their older slots. */
-	for_each_set_bit(page, todo, nr_pages) {
+	for_each_set_bit(page, changed, nr_pages) {
 		unsigned int slot = !c->latest_slot[page];
 
 		spin_lock_irqsave(&c->lock, flags);
@@ -974,7 +974,7 @@ static int __cache_commit(struct cache *c, bool clean)
 	if (r)
 		goto out;
 
-	for_each_set_bit(page, todo, nr_pages)
+	for_each_set_bit(page, changed, nr_pages)
 		c->latest_slot[page] = !c->latest_slot[page];
 	c->commit_seq = seq;
 
@@ -982,7 +982,7 @@ out:
 	spin_lock_irqsave(&c->lock, flags);
 	if (r) {
 		/* Nothing was committed: pages and blocks stay pending. */
-		bitmap_or(c->dirty_pages, c->dirty_pages, todo, nr_pages);
+		bitmap_or(c->dirty_pages, c->dirty_pages, changed, nr_pages);
 		fast_failed_locked(c);
 	} else {
 		c->stats.commits++;
@@ -998,7 +998,7 @@ out:
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	mutex_unlock(&c->commit_lock);
-	bitmap_free(todo);
+	bitmap_free(changed);
 
 	if (r)
 		DMERR("%s: metadata commit failed: %d", dm_restack_volume_name(c->vol), r);
@@ -1216,7 +1216,7 @@ static void cache_worker(struct work_struct *work)
 	bio_list_init(&c->deferred);
 	retry = c->retry;
 	bio_list_init(&c->retry);
-	list_splice_init(&c->jobs_todo, &jobs);
+	list_splice_init(&c->jobs_queued, &jobs);
 	if (!c->stopping && (c->cleaning || dirty_high(c) || c->fast_failed))
 		queue_writebacks(c, &jobs);
 	if (!c->stopping && commit_due(c))
@@ -1834,7 +1834,7 @@ static struct dm_restack_policy *cache_create(struct dm_restack_volume *vol,
 	spin_lock_init(&c->lock);
 	mutex_init(&c->commit_lock);
 	init_waitqueue_head(&c->wait);
-	INIT_LIST_HEAD(&c->jobs_todo);
+	INIT_LIST_HEAD(&c->jobs_queued);
 	bio_list_init(&c->deferred);
 	bio_list_init(&c->after_commit);
 	bio_list_init(&c->retry);

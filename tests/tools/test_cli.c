@@ -17,106 +17,8 @@
 #include <unistd.h>
 
 #include "restack_test.h"
+#include "restack_run.h"
 
-extern char **environ;
-
-struct run {
-	int code;		/* exit status, or -1 if killed */
-	char *out;
-	char *err;
-};
-
-static char *slurp(int fd)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		assert_true(n >= 0);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	close(fd);
-	return buf;
-}
-
-static int tmpfd(void)
-{
-	char path[] = "/tmp/restack-test-XXXXXX";
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	unlink(path);
-	return fd;
-}
-
-/* Run restack with args (NULL-terminated), capturing stdout/stderr. */
-static struct run run_restack(const char *const *args)
-{
-	const char *bin = getenv("RESTACK_BIN");
-	const char *vg = getenv("RESTACK_VALGRIND");
-	posix_spawn_file_actions_t fa;
-	char *argv[64];
-	int argc = 0, ofd, efd, status;
-	struct run r;
-	pid_t pid;
-
-	if (!bin || !*bin)
-		bin = "./restack";
-	if (vg && *vg) {
-		argv[argc++] = (char *)vg;
-		argv[argc++] = "-q";
-		argv[argc++] = "--leak-check=full";
-		argv[argc++] = "--errors-for-leak-kinds=definite";
-		argv[argc++] = "--error-exitcode=99";
-	}
-	argv[argc++] = (char *)bin;
-	while (*args)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-
-	ofd = tmpfd();
-	efd = tmpfd();
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-	posix_spawn_file_actions_adddup2(&fa, efd, 2);
-	assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	r.out = slurp(ofd);
-	r.err = slurp(efd);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-#define RUN(...) run_restack((const char *const[]){ __VA_ARGS__, NULL })
-
-/* stderr is exactly one line starting with "restack: ". */
-static void assert_one_error_line(const struct run *r)
-{
-	const char *nl = strchr(r->err, '\n');
-
-	if (strncmp(r->err, "restack: ", 9) || !nl || nl[1] != '\0') {
-		print_error("stderr is not one \"restack: \" line: \"%s\"\n", r->err);
-		fail();
-	}
-}
 
 static bool file_has(const char *path, const char *needle)
 {
@@ -221,7 +123,7 @@ static void test_usage_errors(void **state)
 		"restack: status: unknown option \"--jsn\" (try 'restack status --help')\n");
 	run_free(&r);
 
-	r = run_restack((const char *const[]){ NULL });
+	r = run_restack(NULL, (const char *const[]){ NULL });
 	assert_int_equal(r.code, 2);
 	assert_string_equal(r.err, "restack: missing command (try 'restack --help')\n");
 	run_free(&r);
@@ -284,7 +186,7 @@ static void test_no_device_mapper(void **state)
 	}
 	had_control = stat("/dev/mapper/control", &st) == 0;
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		struct run r = run_restack(cmds[i]);
+		struct run r = run_restack(NULL, cmds[i]);
 
 		assert_int_equal(r.code, 1);
 		assert_one_error_line(&r);

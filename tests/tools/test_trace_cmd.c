@@ -14,10 +14,9 @@
 #include <unistd.h>
 
 #include "restack_test.h"
+#include "restack_run.h"
 #include "restack_collect.h"
 #include "restack_trace_cmd.h"
-
-extern char **environ;
 
 static char tmpdir[64];
 
@@ -353,104 +352,6 @@ static void test_reorder(void **state)
 
 /* ---- the binary ---- */
 
-struct run {
-	int code;
-	char *out;
-	char *err;
-};
-
-static char *slurp(int fd)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	for (;;) {
-		if (len + 4097 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		assert_true(n >= 0);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	close(fd);
-	return buf;
-}
-
-static int tmpfd(void)
-{
-	char path[] = "/tmp/restack-test-XXXXXX";
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	unlink(path);
-	return fd;
-}
-
-/* Run restack (stdin from in_path if not NULL). */
-static struct run run_restack(const char *in_path, const char *const *args)
-{
-	const char *bin = getenv("RESTACK_BIN");
-	const char *vg = getenv("RESTACK_VALGRIND");
-	posix_spawn_file_actions_t fa;
-	char *argv[64];
-	int argc = 0, ofd, efd, status;
-	struct run r;
-	pid_t pid;
-
-	if (!bin || !*bin)
-		bin = "./restack";
-	if (vg && *vg) {
-		argv[argc++] = (char *)vg;
-		argv[argc++] = "-q";
-		argv[argc++] = "--leak-check=full";
-		argv[argc++] = "--errors-for-leak-kinds=definite";
-		argv[argc++] = "--error-exitcode=99";
-	}
-	argv[argc++] = (char *)bin;
-	while (*args)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	ofd = tmpfd();
-	efd = tmpfd();
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	if (in_path)
-		posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-	posix_spawn_file_actions_adddup2(&fa, efd, 2);
-	assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	r.out = slurp(ofd);
-	r.err = slurp(efd);
-	return r;
-}
-
-#define RUN(...) run_restack(NULL, (const char *const[]){ __VA_ARGS__, NULL })
-#define RUN_IN(in, ...) run_restack(in, (const char *const[]){ __VA_ARGS__, NULL })
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void assert_one_error_line(const struct run *r)
-{
-	const char *nl = strchr(r->err, '\n');
-
-	if (strncmp(r->err, "restack: ", 9) || !nl || nl[1] != '\0') {
-		print_error("stderr is not one \"restack: \" line: \"%s\"\n", r->err);
-		fail();
-	}
-}
 
 static void write_file(const char *path, const char *text)
 {
