@@ -24,7 +24,7 @@
 enum opt_id {
 	O_POLICY, O_EXACT, O_SAMPLE, O_FIXED, O_BLOCK, O_SIZES, O_READS,
 	O_MODE, O_PROMOTE, O_SEQ, O_BY, O_PLOT, O_JSON, O_WINDOW, O_SLA,
-	O_VOLUME,
+	O_VOLUME, O_WARMUP, O_ALL,
 };
 
 struct opt {
@@ -55,6 +55,8 @@ static const struct opt opts[] = {
 	{ "--window", O_WINDOW, true, C_REP },
 	{ "--sla", O_SLA, true, C_REC },
 	{ "--volume", O_VOLUME, true, C_REC },
+	{ "--warmup", O_WARMUP, true, C_REC },
+	{ "--all", O_ALL, false, C_REC },
 };
 
 static unsigned int cmd_bit(enum restack_cmd_id id)
@@ -294,6 +296,15 @@ static int apply_opt(struct restack_analyze_args *a, const char *cmd,
 		if (restack_check_volume_name(v, err))
 			return restack_err_prefix(err, -EINVAL, "%s: --volume", cmd);
 		a->volume = v;
+		return 0;
+	case O_WARMUP:
+		if (parse_seconds(v, &a->warmup_ns))
+			return restack_err_set(err, -EINVAL,
+					       "%s: --warmup \"%.64s\": must be seconds > 0 (e.g. 30 or 2.5)",
+					       cmd, v);
+		return 0;
+	case O_ALL:
+		a->all = true;
 		return 0;
 	}
 	return -EINVAL;
@@ -687,6 +698,7 @@ static void trace_volume_name(const char *path, char *name, size_t len)
 int restack_recommend_run(const struct restack_analyze_args *a, FILE *out,
 			  struct restack_err *err)
 {
+	struct restack_recommend_opts opts = { 0 };
 	struct restack_recommendation rec;
 	const struct restack_sla_volume *vol;
 	struct restack_sla sla;
@@ -714,11 +726,17 @@ int restack_recommend_run(const struct restack_analyze_args *a, FILE *out,
 		r = -EINVAL;
 		goto out;
 	}
-	r = restack_recommend(a->trace, vol, &rec, err);
+	opts.warmup_ns = a->warmup_ns;
+	r = restack_recommend_opts(a->trace, vol, &opts, &rec, err);
 	if (r)
 		goto out;
-	r = a->json ? restack_recommend_print_json(out, &rec) :
-		      restack_recommend_print_text(out, &rec);
+	if (a->json)
+		r = a->all ? restack_recommend_print_json_all(out, &rec) :
+			     restack_recommend_print_json(out, &rec);
+	else
+		r = restack_recommend_print_text(out, &rec);
+	if (!r && a->all && !a->json)
+		r = restack_recommend_print_all(out, &rec);
 	if (r)
 		restack_err_set(err, r, "writing the recommendation: %s",
 				strerror(-r));

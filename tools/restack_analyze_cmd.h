@@ -48,6 +48,8 @@ struct restack_analyze_args {
 	/* recommend */
 	const char *sla;
 	const char *volume;		/* recommend --volume */
+	uint64_t warmup_ns;		/* recommend --warmup */
+	bool all;			/* recommend --all */
 };
 
 /*
@@ -58,7 +60,8 @@ struct restack_analyze_args {
  *       [--seq-cutoff <bytes>]
  *   report <trace> [--by workload] [--plot <dir>] [--json] [--block <bytes>]
  *       [--window <seconds>]
- *   recommend <trace> --sla <file> [--volume <name>] [--json]
+ *   recommend <trace> --sla <file> [--volume <name>] [--json] [--all]
+ *       [--warmup <seconds>]
  * Options take their value as the next argument or after '='; "--" ends
  * options.  Returns 0 or -EINVAL with a one-line message naming the
  * command and the option.

@@ -146,7 +146,8 @@ static const struct restack_cmd_info restack_cmds[RESTACK_NR_CMDS] = {
 	},
 	[RESTACK_CMD_RECOMMEND] = {
 		"recommend",
-		"<trace> --sla <file> [--volume <name>] [--json]",
+		"<trace> --sla <file> [--volume <name>] [--json] [--all]\n"
+		"          [--warmup <seconds>]",
 		"Predict, for each candidate stack, read and write latency\n"
 		"percentiles and IOPS from <trace> and the device profiles in the SLA\n"
 		"file, and print the cheapest stack that meets the volume's SLA as\n"
@@ -157,6 +158,13 @@ static const struct restack_cmd_info restack_cmds[RESTACK_NR_CMDS] = {
 		"  --volume <name>   the section to use (default: the only one, or the\n"
 		"                    one named like the trace's volume)\n"
 		"  --json            one JSON object instead of text\n"
+		"  --all             also every candidate's predictions (JSON: \"all\")\n"
+		"  --warmup <s>      the trace's first <s> seconds only fill the\n"
+		"                    simulated caches: predict the steady state after\n"
+		"\n"
+		"Without fast_profile or fast_read_us/fast_write_us in the SLA file,\n"
+		"fast_device is calibrated by 1000 random 4 KiB O_DIRECT reads (it is\n"
+		"opened read-only and never written).\n"
 		"\n"
 		"SLA keys and the model: Documentation/analyzer.rst.\n",
 	},

@@ -7,9 +7,10 @@
  *       SHARDS_adj) and fixed-size (8K, 32K samples): mean absolute error
  *       over 100 cache sizes from 1% to 100% of the working set, and over
  *       48 log-spaced sizes from 1/R blocks up; memory and time of each.
- *   mrcbench relocated <trace> <sets>
- *       SHARDS R=0.01 (restack's adjustment, the paper's, none) over
- *       <sets> different sample sets of the same trace (LBAs moved).
+ *   mrcbench relocated <trace> <sets> [rate]
+ *       SHARDS at <rate> (default 0.01; restack's adjustment, the
+ *       paper's, none) over <sets> different sample sets of the same
+ *       trace (LBAs moved): MAE mean, sd, worst, and the sets within 0.01.
  *   mrcbench policies <trace> <rate> <size>[,<size>...]
  *       hit ratios of every replacement policy (and admission/sequential
  *       variants) at each cache size, simulated with the shared kernel
@@ -202,12 +203,13 @@ static void rel_feed(void *p, const struct dm_restack_trace_record *rec)
  * Moving every request by the same number of blocks keeps the curve and
  * changes which blocks the hash samples: a fresh sample set each time.
  */
-static int relocated(const char *path, int sets)
+static int relocated(const char *path, int sets, double rate)
 {
 	static const char *const names[3] = {
-		"R=0.01 (restack)", "R=0.01, paper's SHARDS_adj", "R=0.01, no adjustment",
+		"restack's adjustment", "paper's SHARDS_adj", "no adjustment",
 	};
-	double sum[3] = { 0 }, worst[3] = { 0 };
+	double sum[3] = { 0 }, worst[3] = { 0 }, sumsq[3] = { 0 }, blocks = 0;
+	int within[3] = { 0 };
 	struct restack_err err = { "" };
 	int s, i, k;
 
@@ -216,7 +218,7 @@ static int relocated(const char *path, int sets)
 						 .block_bytes = 4096 };
 		struct restack_mrc_params pr = { .method = RESTACK_MRC_FIXED_RATE,
 						 .block_bytes = 4096,
-						 .threshold = M / 100 };
+						 .threshold = (uint32_t)(M * rate + 0.5) };
 		struct rel_ctx c = { .shift = (uint64_t)s * 1000003 * 8 };
 		double wss;
 
@@ -230,6 +232,7 @@ static int relocated(const char *path, int sets)
 		restack_mrc_set_adjust_k(c.est[1], 0);
 		each_record(path, rel_feed, &c, NULL, NULL);
 		wss = restack_mrc_distinct(c.exact);
+		blocks += wss * rate;
 		for (i = 0; i < 3; i++) {
 			double mae = 0;
 
@@ -241,15 +244,22 @@ static int relocated(const char *path, int sets)
 			}
 			mae /= 100;
 			sum[i] += mae;
+			sumsq[i] += mae * mae;
+			within[i] += mae <= 0.01;
 			if (mae > worst[i])
 				worst[i] = mae;
 			restack_mrc_destroy(c.est[i]);
 		}
 		restack_mrc_destroy(c.exact);
 	}
-	printf("%s over %d sample sets (LBAs moved): MAE mean / worst\n", path, sets);
-	for (i = 0; i < 3; i++)
-		printf("  %-30s %.4f / %.4f\n", names[i], sum[i] / sets, worst[i]);
+	printf("%s, R=%g (about %.0f sampled blocks) over %d sample sets (LBAs moved): MAE mean / sd / worst, sets within 0.01\n",
+	       path, rate, blocks / sets, sets);
+	for (i = 0; i < 3; i++) {
+		double mean = sum[i] / sets, var = sumsq[i] / sets - mean * mean;
+
+		printf("  %-30s %.4f / %.4f / %.4f, %d of %d\n", names[i], mean,
+		       var > 0 ? sqrt(var) : 0, worst[i], within[i], sets);
+	}
 	return 0;
 }
 
@@ -410,8 +420,9 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "accuracy"))
 		return accuracy(argv[2], argc > 3 ? (uint32_t)atoi(argv[3]) : 4096);
-	if (argc == 4 && !strcmp(argv[1], "relocated"))
-		return relocated(argv[2], atoi(argv[3]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "relocated"))
+		return relocated(argv[2], atoi(argv[3]),
+				 argc == 5 ? atof(argv[4]) : 0.01);
 	if (argc == 5 && !strcmp(argv[1], "policies"))
 		return policies(argv[2], atof(argv[3]), argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "minisim"))

@@ -53,6 +53,10 @@ static const struct args_case bad_cases[] = {
 	{ "report empty plot dir", RESTACK_CMD_REPORT, { "t", "--plot=" }, -EINVAL, "--plot needs" },
 	{ "recommend no sla", RESTACK_CMD_RECOMMEND, { "t" }, -EINVAL, "missing --sla" },
 	{ "recommend bad volume", RESTACK_CMD_RECOMMEND, { "t", "--sla", "f", "--volume", "a b" }, -EINVAL, "--volume" },
+	{ "recommend bad warmup", RESTACK_CMD_RECOMMEND, { "t", "--sla", "f", "--warmup", "1s" }, -EINVAL, "--warmup \"1s\": must be seconds" },
+	{ "recommend zero warmup", RESTACK_CMD_RECOMMEND, { "t", "--sla", "f", "--warmup", "0" }, -EINVAL, "--warmup" },
+	{ "recommend all with value", RESTACK_CMD_RECOMMEND, { "t", "--sla", "f", "--all=1" }, -EINVAL, "--all takes no value" },
+	{ "mrc warmup", RESTACK_CMD_MRC, { "t", "--warmup", "1" }, -EINVAL, "unknown option \"--warmup\"" },
 };
 
 static const char *args_name(const void *c)
@@ -93,7 +97,8 @@ static void test_good_args(void **state)
 			     "--sizes", "64M,1G", "--block=64K", "--reads-only",
 			     "--promote-hits", "2", "--seq-cutoff", "4M" };
 	const char *v2[] = { "--", "-odd-name", "--by", "workload" };
-	const char *v3[] = { "t", "--sla", "s.ini", "--json", "--volume", "vol0" };
+	const char *v3[] = { "t", "--sla", "s.ini", "--json", "--volume", "vol0",
+			     "--all", "--warmup=2.5" };
 	const char *v4[] = { "t", "--policy", "lru", "--mode", "wb" };
 	const char *v5[] = { "t", "--plot", "dir", "--json", "--window", "0.5" };
 	uint32_t t;
@@ -121,6 +126,11 @@ static void test_good_args(void **state)
 	assert_string_equal(a->sla, "s.ini");
 	assert_string_equal(a->volume, "vol0");
 	assert_true(a->json);
+	assert_false(a->all);
+	assert_true(a->warmup_ns == 0);
+	assert_int_equal(restack_analyze_args_parse(RESTACK_CMD_RECOMMEND, 8, v3, a, &err), 0);
+	assert_true(a->all);
+	assert_true(a->warmup_ns == 2500000000ULL);
 	/* LRU with a cache mode is simulated */
 	assert_int_equal(restack_analyze_args_parse(RESTACK_CMD_MRC, 5, v4, a, &err), 0);
 	assert_false(a->stack_lru);

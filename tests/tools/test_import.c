@@ -161,10 +161,10 @@ static void test_cloudphysics(void **state)
 	assert_int_equal(parse_all(RESTACK_IMPORT_CLOUDPHYSICS, text, &r, &n,
 				   &imp, &err), 0);
 	assert_int_equal(n, 4);
-	check_io(&r[0], 5633898000ULL, DM_RESTACK_OP_WRITE, 42932745, 1, 0, 0);
-	check_io(&r[1], 5633899000ULL, DM_RESTACK_OP_READ, 40409911, 13, 0, 0);
-	check_io(&r[2], 5633900000ULL, DM_RESTACK_OP_WRITE, 7, 2, 0, 0);
-	check_io(&r[3], 5633901000ULL, DM_RESTACK_OP_READ, 0, 8, 0, 0);
+	check_io(&r[0], 5633898000000000ULL, DM_RESTACK_OP_WRITE, 42932745, 1, 0, 0);
+	check_io(&r[1], 5633899000000000ULL, DM_RESTACK_OP_READ, 40409911, 13, 0, 0);
+	check_io(&r[2], 5633900000000000ULL, DM_RESTACK_OP_WRITE, 7, 2, 0, 0);
+	check_io(&r[3], 5633901000000000ULL, DM_RESTACK_OP_READ, 0, 8, 0, 0);
 	assert_int_equal(restack_importer_unaligned(imp), 1);
 	restack_importer_free(imp);
 	free(r);
@@ -314,8 +314,8 @@ static const struct bad_case bad_cases[] = {
 	{ "cloudphysics: opcode length", RESTACK_IMPORT_CLOUDPHYSICS, CPH "1,5,028,512,0\n",
 	  "column 3 (op): \"028\" is not a SCSI" },
 	{ "cloudphysics: time overflow", RESTACK_IMPORT_CLOUDPHYSICS,
-	  CPH "1,18446744073709552,28,512,0\n",
-	  "column 2 (time): time 18446744073709552 overflows 64-bit nanoseconds" },
+	  CPH "1,18446744074,28,512,0\n",
+	  "column 2 (time): time 18446744074 overflows 64-bit nanoseconds" },
 	{ "cloudphysics: zero size", RESTACK_IMPORT_CLOUDPHYSICS, CPH "1,5,28,0,0\n",
 	  "column 4 (size): zero-length request" },
 	{ "cloudphysics: lbn wraps", RESTACK_IMPORT_CLOUDPHYSICS,
@@ -556,6 +556,9 @@ static void test_import_cloudphysics_file(void **state)
 	assert_int_equal(restack_import(in, path, &o, &st, NULL, &err), 0);
 	fclose(in);
 	assert_int_equal(st.records, 113872);
+	/* whole seconds: 5633898 to 5641098, two hours */
+	assert_int_equal(st.start_ns, 5633898ULL * 1000000000ULL);
+	assert_int_equal(st.end_ns, 5641098ULL * 1000000000ULL);
 	assert_int_equal(restack_trace_open(o.output, &rd, &err), 0);
 	while ((r = restack_trace_next(rd, &rec, &err)) == 1) {
 		if (rec.type != DM_RESTACK_REC_IO)

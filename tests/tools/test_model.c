@@ -572,6 +572,227 @@ static void test_recommend_profiles_and_errors(void **state)
 	free(a);
 }
 
+
+/*
+ * wb under sustained write misses: each write evicts a dirty block, and
+ * at most RESTACK_CACHE_MAX_WRITEBACKS write-backs of 10 ms are in flight,
+ * so 3200 writes/s whatever the fast device; 8 in flight at 3200/s is a
+ * mean of 2.5 ms, made of about a quarter of the writes waiting 10 ms.
+ */
+static void test_model_writeback_bound(void **state)
+{
+	struct restack_sla_volume sla;
+	struct restack_workload w = { .write_iops = 1000, .queue_depth = 8,
+				      .write_bytes = 4096 };
+	struct restack_device o, f;
+	struct restack_candidate c;
+	double cap = RESTACK_CACHE_MAX_WRITEBACKS / 0.010;
+
+	(void)state;
+	memset(&sla, 0, sizeof(sla));
+	sla.min_iops = 1;
+	memset(&o, 0, sizeof(o));
+	memset(&f, 0, sizeof(f));
+	restack_ldist_lognormal(&o.read, 10000, 0);
+	restack_ldist_lognormal(&o.write, 10000, 0);
+	restack_ldist_lognormal(&f.read, 10, 0);
+	restack_ldist_lognormal(&f.write, 10, 0);
+	memset(&c, 0, sizeof(c));
+	c.cache = true;
+	c.mode = RS_MODE_WB;
+	c.block_bytes = 4096;
+	c.write_cached = 1;
+	c.wfill_per_write = 1;
+	/* no write-backs: the fast device's speed, 8 / 10 us */
+	restack_model_predict(&c, &w, &o, &f, &sla);
+	assert_true(near(c.iops, 8 / 10e-6, 0.03));
+	assert_true(c.writeback_util == 0);
+	assert_true(near(c.write_ns[RESTACK_PCT_99], 10e3, 0.03));
+	/* one write-back per write: bound by the origin */
+	c.writeback_per_write = 1;
+	restack_model_predict(&c, &w, &o, &f, &sla);
+	assert_true(near(c.iops, cap, 0.03));	/* the grid: within 2% */
+	assert_true(c.writeback_util > 200);
+	assert_true(near(c.write_mean_ns, 8 / cap * 1e9, 0.03));
+	assert_true(near(c.write_ns[RESTACK_PCT_50], 10e3, 0.03));
+	assert_true(near(c.write_ns[RESTACK_PCT_99], 10010e3, 0.03));
+	/* half as many write-backs: twice the bound */
+	c.writeback_per_write = 0.5;
+	restack_model_predict(&c, &w, &o, &f, &sla);
+	assert_true(near(c.iops, 2 * cap, 0.03));
+	/* wt and wa write through: no write-back, no bound */
+	c.mode = RS_MODE_WT;
+	restack_model_predict(&c, &w, &o, &f, &sla);
+	assert_true(c.writeback_util == 0);
+	assert_true(near(c.iops, 8 / 10010e-6, 0.03));
+}
+
+/* ---- concurrency, warm-up, calibration ---- */
+
+static void test_concurrency(void **state)
+{
+	(void)state;
+	/* Little's law: 8 requests of 2 ms each in flight over 1 s: 1000 x 8 ms */
+	assert_true(near(restack_concurrency(1000 * 8e6, 1.0, 3500, 1000), 8, 1e-9));
+	/* no latencies (an imported trace): 1 + mean in-flight at submission */
+	assert_true(near(restack_concurrency(0, 1.0, 3500, 1000), 4.5, 1e-9));
+	assert_true(near(restack_concurrency(0, 0, 0, 0), 1, 1e-9));
+}
+
+/*
+ * A trace of reads of 512 blocks, the same sequence twice, 1 ms each at
+ * queue depth 1: with a 4 MiB cache (1024 blocks, more than the 512) the
+ * first pass misses everything, the second hits everything.  With
+ * the first pass as warm-up the model must see hit ratio 1 and the
+ * second pass's rates; without, 0.5.
+ */
+static void write_two_pass(const char *path, uint64_t t_ns)
+{
+	struct dm_restack_trace_header h;
+	struct dm_restack_trace_record r0;
+	struct restack_trace_writer *w;
+	struct restack_err err = { "" };
+	unsigned int i;
+
+	memset(&h, 0, sizeof(h));
+	h.volume = 253u << 20;
+	assert_int_equal(restack_trace_create(path, false, &h, &w, &err), 0);
+	memset(&r0, 0, sizeof(r0));
+	r0.type = DM_RESTACK_REC_IO;
+	r0.op = DM_RESTACK_OP_READ;
+	r0.volume = h.volume;
+	r0.sectors = 8;
+	r0.latency_ns = t_ns;
+	for (i = 0; i < 1024; i++) {
+		r0.ts_ns = (uint64_t)i * t_ns;
+		r0.virt_sector = (uint64_t)((i % 512) * 7919 % 512) * 8;
+		assert_int_equal(restack_trace_write(w, &r0, &err), 0);
+	}
+	assert_int_equal(restack_trace_finish(w, 1024 * t_ns, 1024, 0, &err), 0);
+}
+
+static void test_recommend_warmup(void **state)
+{
+	struct restack_recommend_opts o = { 0 };
+	struct restack_recommendation rec;
+	struct restack_err err = { "" };
+	struct restack_sla sla;
+	char path[128];
+	unsigned int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/twopass.rst", tmpdir);
+	write_two_pass(path, 1000000);
+	parse_sla("[volume vol0]\nfast_device = /dev/vdc\nmax_cache_bytes = 4M\n"
+		  "read_p99_us = 4000\nfast_read_us = 10\nfast_write_us = 10\n"
+		  "modes = wt\nreplacements = lru\nblock_sizes = 4K\n"
+		  "promote_hits = 0\nseq_cutoffs = 0\nsample_rate = 1\n"
+		  "cache_sizes = 4M\n", &sla);
+	assert_int_equal(restack_recommend_opts(path, &sla.vols[0], &o, &rec, &err), 0);
+	assert_int_equal(rec.warmup_records, 0);
+	for (i = 0; i < rec.n; i++)
+		if (rec.cands[i].cache)
+			assert_true(near(rec.cands[i].read_hit, 0.5, 1e-9));
+	/* concurrency 1 (Little's law), 1000 IOPS detached */
+	assert_true(near(rec.workload.queue_depth, 1, 1e-6));
+	restack_recommendation_release(&rec);
+
+	o.warmup_ns = 512ULL * 1000000;	/* exactly the first pass */
+	assert_int_equal(restack_recommend_opts(path, &sla.vols[0], &o, &rec, &err), 0);
+	assert_int_equal(rec.warmup_records, 512);
+	assert_int_equal(rec.records, 512);
+	assert_true(near(rec.warmup_s, 0.512, 1e-9));
+	assert_true(near(rec.workload.read_iops, 1000, 1e-6));
+	for (i = 0; i < rec.n; i++) {
+		const struct restack_candidate *c = &rec.cands[i];
+
+		if (!c->cache)
+			continue;
+		assert_true(near(c->read_hit, 1, 1e-9));
+		/* all hits: the fast device's 10 us, not the origin's 1 ms */
+		assert_true(near(c->read_ns[2], 10e3, 0.03));
+		/* at concurrency 1: 1 / 10 us */
+		assert_true(near(c->iops, 1e5, 0.03));
+	}
+	restack_recommendation_release(&rec);
+
+	/* a warm-up longer than the trace is an error, not an empty window */
+	o.warmup_ns = 2000000000ULL;
+	assert_int_equal(restack_recommend_opts(path, &sla.vols[0], &o, &rec, &err),
+			 -EINVAL);
+	assert_contains(err.msg, "the warm-up of 2.000 s covers the whole trace");
+	restack_sla_release(&sla);
+}
+
+static void test_calibrate(void **state)
+{
+	static const char issue[] =
+		"[volume vol0]\norigin = /dev/vdb\nfast_device = %s\n"
+		"max_cache_bytes = 1G\nread_p99_us = 2000\nwrite_p99_us = 5000\n"
+		"min_iops = 3000\n";
+	struct restack_recommendation rec;
+	struct restack_err err = { "" };
+	struct restack_device dev;
+	struct restack_sla sla;
+	char dpath[128], tpath[128], text[512], *before, *after;
+	size_t len = 1 << 20;
+	FILE *f;
+
+	(void)state;
+	snprintf(dpath, sizeof(dpath), "%s/fastdev", tmpdir);
+	before = malloc(len);
+	after = malloc(len);
+	assert_non_null(before);
+	assert_non_null(after);
+	memset(before, 0x5a, len);
+	f = fopen(dpath, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(before, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+
+	memset(&dev, 0, sizeof(dev));
+	if (restack_device_calibrate(&dev, dpath, 200, &err)) {
+		/* a file system without O_DIRECT (tmpfs) cannot host this test */
+		assert_contains(err.msg, "O_DIRECT");
+		skip();
+	}
+	assert_true(near(dev.read.total, 200, 1e-9));
+	assert_true(dev.write.total == dev.read.total);
+	assert_true(restack_ldist_quantile(&dev.read, 0.5) > 0);
+	assert_contains(dev.source, "200 random 4096-byte O_DIRECT reads");
+	assert_contains(dev.source, "writes not measured");
+	/* read-only: the file is unchanged */
+	f = fopen(dpath, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(after, 1, len, f), len);
+	fclose(f);
+	assert_memory_equal(before, after, len);
+
+	/* errors name the path */
+	snprintf(tpath, sizeof(tpath), "%s/no-such-device", tmpdir);
+	assert_int_equal(restack_device_calibrate(&dev, tpath, 10, &err), -ENOENT);
+	assert_contains(err.msg, "no-such-device: open (read-only, O_DIRECT)");
+
+	/* the issue's SLA file works: the fast device is calibrated */
+	snprintf(tpath, sizeof(tpath), "%s/twopass2.rst", tmpdir);
+	write_two_pass(tpath, 1000000);
+	snprintf(text, sizeof(text), issue, dpath);
+	parse_sla(text, &sla);
+	assert_int_equal(restack_recommend(tpath, &sla.vols[0], &rec, &err), 0);
+	assert_contains(rec.fast.source, "calibration of");
+	restack_recommendation_release(&rec);
+	restack_sla_release(&sla);
+	/* and an unreadable fast_device gets an error naming the keys */
+	snprintf(text, sizeof(text), issue, "/nonexistent/vdc");
+	parse_sla(text, &sla);
+	assert_int_equal(restack_recommend(tpath, &sla.vols[0], &rec, &err), -ENOENT);
+	assert_contains(err.msg, "[volume vol0]: the fast device's latency is unknown: give fast_profile, or fast_read_us and fast_write_us");
+	assert_contains(err.msg, "/nonexistent/vdc: open");
+	restack_sla_release(&sla);
+	free(before);
+	free(after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +803,10 @@ int main(void)
 		cmocka_unit_test(test_recommend_known_answer),
 		cmocka_unit_test(test_recommend_vs_exhaustive),
 		cmocka_unit_test(test_recommend_profiles_and_errors),
+		cmocka_unit_test(test_model_writeback_bound),
+		cmocka_unit_test(test_concurrency),
+		cmocka_unit_test(test_recommend_warmup),
+		cmocka_unit_test(test_calibrate),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

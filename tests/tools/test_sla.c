@@ -136,6 +136,30 @@ static void test_minimal_file(void **state)
 	restack_sla_release(&sla);
 }
 
+/* The issue's example exactly: the fast device is calibrated later. */
+static void test_issue_example(void **state)
+{
+	static const char text[] =
+		"[volume vol0]\n"
+		"origin = /dev/vdb\n"
+		"fast_device = /dev/vdc\n"
+		"max_cache_bytes = 1G\n"
+		"read_p99_us = 2000\n"
+		"write_p99_us = 5000\n"
+		"min_iops = 3000\n";
+	struct restack_sla sla;
+	struct restack_err err = { "" };
+
+	(void)state;
+	assert_int_equal(restack_sla_parse_string(text, strlen(text), "i.ini", &sla,
+						  &err), 0);
+	assert_null(sla.vols[0].fast_profile);
+	assert_true(sla.vols[0].fast_read.median_us == 0);
+	assert_true(sla.vols[0].fast_write.median_us == 0);
+	assert_string_equal(sla.vols[0].fast_device, "/dev/vdc");
+	restack_sla_release(&sla);
+}
+
 static void test_round_trip(void **state)
 {
 	struct restack_sla a, b;
@@ -216,8 +240,8 @@ static const struct bad_case bad_cases[] = {
 	{ "missing fast_device", "[volume v]\nmax_cache_bytes = 1G\nmin_iops = 1\n", "line 1: [volume v]: missing fast_device" },
 	{ "missing max_cache_bytes", "; c\n[volume v]\nfast_device = /dev/f\nmin_iops = 1\n", "line 2: [volume v]: missing max_cache_bytes" },
 	{ "no target", HEAD, "line 1: [volume v]: no target" },
-	{ "no fast latency", "[volume v]\nfast_device = /dev/f\nmax_cache_bytes = 1G\nmin_iops = 5\n", "line 1: [volume v]: the fast device's latency is unknown" },
-	{ "half fast latency", "[volume v]\nfast_device = /dev/f\nmax_cache_bytes = 1G\nmin_iops = 5\nfast_read_us = 5\n", "the fast device's latency is unknown" },
+	{ "half fast latency", "[volume v]\nfast_device = /dev/f\nmax_cache_bytes = 1G\nmin_iops = 5\nfast_read_us = 5\n", "line 1: [volume v]: give both fast_read_us and fast_write_us, or neither" },
+	{ "half fast latency (write)", "[volume v]\nfast_device = /dev/f\nmax_cache_bytes = 1G\nmin_iops = 5\nfast_write_us = 5\n", "give both fast_read_us and fast_write_us, or neither" },
 	{ "profile and numbers", HEAD "min_iops = 5\nfast_profile = /x\n", "line 7: [volume v]: fast_profile and fast_*_us exclude each other" },
 	{ "origin half given", HEAD "min_iops = 5\norigin_read_us = 5\n", "give both origin_read_us and origin_write_us" },
 	{ "p99 below median", HEAD "min_iops = 5\nfast_read_p99_us = 5\n", "line 7: [volume v]: fast_read_p99_us is below fast_read_us" },
@@ -285,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_minimal_file),
+		cmocka_unit_test(test_issue_example),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_file_errors),
 	};

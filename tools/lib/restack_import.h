@@ -10,8 +10,9 @@
  *                 Type Read|Write, bytes)
  *   csv           generic: header "timestamp_ns,op,offset_bytes,size_bytes"
  *                 or "...,workload"; op R|W; workload a decimal id
- *   cloudphysics  header "version,time,op,size,lbn": version 1, time in
- *                 microseconds, op a SCSI opcode in hex (28/2a, ...),
+ *   cloudphysics  header "version,time,op,size,lbn" (libCacheSim's CSV of
+ *                 the vSCSI traces): version 1, time in whole seconds,
+ *                 op a SCSI opcode in hex (28/2a, ...),
  *                 size in bytes, lbn in 512-byte sectors
  *   tencent       Tencent CBS: Timestamp,Offset,Size,IOType,VolumeID
  *                 (seconds, sectors, sectors, 0 read / 1 write)

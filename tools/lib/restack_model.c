@@ -3,10 +3,17 @@
  * restack_model.c - latency distributions, the performance model and
  * `restack recommend` (see restack_model.h and Documentation/analyzer.rst).
  */
+#define _GNU_SOURCE	/* O_DIRECT */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "restack_model.h"
 #include "restack_trace.h"
@@ -146,6 +153,27 @@ void restack_ldist_max(struct restack_ldist *out, const struct restack_ldist *x,
 	}
 }
 
+void restack_ldist_shift(struct restack_ldist *out,
+			 const struct restack_ldist *x, double add_ns)
+{
+	struct restack_ldist t;
+	unsigned int i;
+
+	restack_ldist_clear(&t);
+	for (i = 0; i < NB; i++) {
+		double v;
+
+		if (!(x->w[i] > 0))
+			continue;
+		v = restack_lat_value(i) + add_ns;
+		if (v > 1.8e19)
+			v = 1.8e19;
+		t.w[restack_lat_bucket((uint64_t)v)] += x->w[i];
+		t.total += x->w[i];
+	}
+	*out = t;
+}
+
 void restack_ldist_scale(struct restack_ldist *out,
 			 const struct restack_ldist *x, double s)
 {
@@ -251,6 +279,57 @@ static void judge(struct restack_candidate *c, const struct restack_workload *w,
 	c->feasible = worst <= 1;
 }
 
+/*
+ * wb: every dirty block evicted is first written back, and the cache keeps
+ * at most RESTACK_CACHE_MAX_WRITEBACKS write-backs in flight, each an
+ * origin write; so the origin absorbs at most W / E[O_w] write-backs per
+ * second.  When the IOPS found so far need more (X (λw/λ) b > W / E[O_w]),
+ * X falls to the bound, and the mean latency Little's law then requires
+ * (N / X) comes from cached writes that find no clean slot and wait for a
+ * write-back, an origin write: a share s of the cached writes takes
+ * F_w + O_w, with s set so that the mean is N / X (s > 1: all of them, O_w
+ * stretched).  The others complete on the fast device at once, as the
+ * kernel's reserve of free blocks lets them.
+ */
+static void writeback_bound(struct restack_candidate *c, double lr, double lw,
+			    double n, const struct restack_ldist *wf,
+			    const struct restack_ldist *wo)
+{
+	double lambda = lr + lw, b = c->writeback_per_write, cw = c->write_cached;
+	double ow = restack_ldist_mean(wo), fw = restack_ldist_mean(wf);
+	double cap, need, x, extra, share, mean;
+	struct restack_ldist waited, cached, wr, t;
+	unsigned int p;
+
+	if (!(ow > 0))
+		return;
+	cap = RESTACK_CACHE_MAX_WRITEBACKS / (ow / 1e9);
+	need = c->iops * lw / lambda * b;
+	c->writeback_util = need / cap;
+	if (need <= cap)
+		return;
+	x = cap * lambda / (lw * b);
+	mean = (lr > 0 ? lr / lambda * c->read_mean_ns : 0) +
+	       lw / lambda * c->write_mean_ns;
+	extra = (n / x * 1e9 - mean) * lambda / lw;	/* per write, ns */
+	c->iops = x;
+	if (!(extra > 0))
+		return;
+	share = extra / (cw * ow);		/* of the cached writes */
+	if (share > 1) {
+		restack_ldist_scale(&t, wo, share);
+		share = 1;
+	} else {
+		t = *wo;
+	}
+	restack_ldist_shift(&waited, &t, fw > 0 ? fw : 0);
+	restack_ldist_mix(&cached, share, &waited, wf);
+	restack_ldist_mix(&wr, cw, &cached, wo);
+	for (p = 0; p < RESTACK_NR_PCT; p++)
+		c->write_ns[p] = restack_ldist_quantile(&wr, restack_sla_pct_q[p]);
+	c->write_mean_ns = restack_ldist_mean(&wr);
+}
+
 void restack_model_predict(struct restack_candidate *c,
 			   const struct restack_workload *w,
 			   const struct restack_device *origin,
@@ -332,6 +411,10 @@ void restack_model_predict(struct restack_candidate *c,
 	if (c->cache && fast->iops > 0 && c->fast_load > 0 &&
 	    c->iops > fast->iops * lambda / c->fast_load)
 		c->iops = fast->iops * lambda / c->fast_load;
+	c->writeback_util = 0;
+	if (c->cache && c->mode == RS_MODE_WB && lw > 0 && cw > 0 &&
+	    c->writeback_per_write > 0 && c->iops > 0)
+		writeback_bound(c, lr, lw, w->queue_depth, &wf, &wo);
 	judge(c, w, sla);
 }
 
@@ -392,6 +475,22 @@ struct sim_ref {
 	struct restack_candidate base;	/* config fields */
 	bool wa;			/* the content mode simulated */
 };
+
+double restack_concurrency(double lat_sum_ns, double duration_s,
+			   double inflight_sum, double requests)
+{
+	/*
+	 * Little's law on the trace itself: the time-average number of
+	 * requests in flight is their total latency over the span.  The
+	 * in-flight count a record carries is taken at its submission, which
+	 * under batched submission (libaio submits a queue depth's worth at
+	 * once) sees on average half the batch: 1 + its mean was 5.0 on a
+	 * trace of fio at iodepth 8, where Little's law gives 7.7.
+	 */
+	if (lat_sum_ns > 0 && duration_s > 0)
+		return lat_sum_ns / 1e9 / duration_s;
+	return requests > 0 ? 1 + inflight_sum / requests : 1;
+}
 
 /* A report over a whole trace file (device profiles, the workload). */
 static int profile_trace(const char *path, struct restack_report *rep,
@@ -476,6 +575,92 @@ out:
 	return r;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int restack_device_calibrate(struct restack_device *dev, const char *path,
+			     unsigned int n, struct restack_err *err)
+{
+	uint64_t hist[RESTACK_REP_LAT_BUCKETS] = { 0 };
+	uint64_t size = 0, blocks, x = 0x9e3779b97f4a7c15ULL, t0, start;
+	unsigned int done = 0;
+	void *buf = NULL;
+	struct stat st;
+	int fd, r = 0;
+
+	/* O_RDONLY: calibration must never write to a device */
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return restack_err_set(err, -errno, "%s: open (read-only, O_DIRECT): %s",
+				       path, strerror(errno));
+	if (fstat(fd, &st)) {
+		r = restack_err_set(err, -errno, "%s: stat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size)) {
+			r = restack_err_set(err, -errno, "%s: BLKGETSIZE64: %s",
+					    path, strerror(errno));
+			goto out;
+		}
+	} else if (S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+	} else {
+		r = restack_err_set(err, -EINVAL,
+				    "%s: neither a block device nor a regular file", path);
+		goto out;
+	}
+	blocks = size / RESTACK_CALIB_BYTES;
+	if (!blocks) {
+		r = restack_err_set(err, -EINVAL, "%s: smaller than %u bytes", path,
+				    RESTACK_CALIB_BYTES);
+		goto out;
+	}
+	if (posix_memalign(&buf, RESTACK_CALIB_BYTES, RESTACK_CALIB_BYTES)) {
+		r = restack_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	start = mono_ns();
+	while (done < n && mono_ns() - start < RESTACK_CALIB_MAX_NS) {
+		ssize_t got;
+
+		/* xorshift64: random offsets, the same on every run */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		t0 = mono_ns();
+		got = pread(fd, buf, RESTACK_CALIB_BYTES,
+			    (off_t)((x % blocks) * RESTACK_CALIB_BYTES));
+		if (got != (ssize_t)RESTACK_CALIB_BYTES) {
+			r = restack_err_set(err, got < 0 ? -errno : -EIO,
+					    "%s: read at %llu: %s", path,
+					    (unsigned long long)((x % blocks) *
+								 RESTACK_CALIB_BYTES),
+					    got < 0 ? strerror(errno) : "short read");
+			goto out;
+		}
+		hist[restack_lat_bucket(mono_ns() - t0)]++;
+		done++;
+	}
+	restack_ldist_from_hist(&dev->read, hist);
+	dev->write = dev->read;
+	dev->iops = 0;
+	dev->measured_iops = 0;
+	snprintf(dev->source_buf, sizeof(dev->source_buf),
+		 "calibration of %s (%u random %u-byte O_DIRECT reads at queue depth 1; writes not measured, taken as reads)",
+		 path, done, RESTACK_CALIB_BYTES);
+	dev->source = dev->source_buf;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
 static void default_sizes(const struct restack_sla_volume *sla, uint32_t block,
 			  uint64_t *sizes, unsigned int *n)
 {
@@ -497,10 +682,41 @@ static void default_sizes(const struct restack_sla_volume *sla, uint32_t block,
 	*n = k;
 }
 
+/* @end less @start, field by field: the counts of the measured window. */
+static void sim_result_sub(struct restack_sim_result *end,
+			   const struct restack_sim_result *start)
+{
+	end->read_refs -= start->read_refs;
+	end->read_hits -= start->read_hits;
+	end->read_fills -= start->read_fills;
+	end->write_refs -= start->write_refs;
+	end->write_hits -= start->write_hits;
+	end->write_fills -= start->write_fills;
+	end->writebacks -= start->writebacks;
+	end->invalidations -= start->invalidations;
+	end->bypassed -= start->bypassed;
+	end->rejected -= start->rejected;
+	end->sampled_refs -= start->sampled_refs;
+}
+
 int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 		      struct restack_recommendation *rec,
 		      struct restack_err *err)
 {
+	static const struct restack_recommend_opts none;
+
+	return restack_recommend_opts(trace, sla, &none, rec, err);
+}
+
+int restack_recommend_opts(const char *trace,
+			   const struct restack_sla_volume *sla,
+			   const struct restack_recommend_opts *opts,
+			   struct restack_recommendation *rec,
+			   struct restack_err *err)
+{
+	struct restack_sim_result *warm = NULL;
+	bool warming = opts->warmup_ns > 0, started = false;
+	uint64_t t0 = 0;
 	struct restack_simset *sets[MAX_BLOCKS] = { NULL };
 	struct restack_trace_reader *rd = NULL;
 	const struct dm_restack_trace_header *h;
@@ -508,7 +724,7 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 	struct dm_restack_trace_record r0;
 	struct sim_ref *refs = NULL;
 	unsigned int nrefs = 0, caprefs = 0, b, i, nc;
-	double inflight = 0, ndata = 0, dur;
+	double inflight = 0, ndata = 0, lat_sum = 0, dur;
 	int r;
 
 	memset(rec, 0, sizeof(*rec));
@@ -617,14 +833,45 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 		goto out;
 	}
 
+	if (warming) {
+		warm = calloc(nrefs, sizeof(*warm));
+		if (!warm) {
+			r = restack_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+
 	/* one pass over the trace */
 	while ((r = restack_trace_next(rd, &r0, err)) == 1) {
+		if (warming && restack_rec_is_data(&r0)) {
+			if (!started) {
+				t0 = r0.ts_ns;
+				started = true;
+			}
+			if (r0.ts_ns >= t0 && r0.ts_ns - t0 >= opts->warmup_ns) {
+				/* the measured window starts: snapshot the counts */
+				warming = false;
+				for (i = 0; i < nrefs; i++)
+					restack_simset_result(sets[refs[i].set],
+							      (unsigned int)refs[i].idx,
+							      &warm[i]);
+				rec->warmup_s = (double)(r0.ts_ns - t0) / 1e9;
+			}
+		}
+		if (warming) {
+			rec->warmup_records++;
+			for (b = 0; b < sla->nblock_sizes; b++)
+				if (sets[b])
+					restack_simset_record(sets[b], &r0);
+			continue;
+		}
 		if (restack_report_record(rep, &r0)) {
 			r = restack_err_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
 		if (restack_rec_is_data(&r0)) {
 			inflight += r0.inflight;
+			lat_sum += (double)r0.latency_ns;
 			ndata++;
 		}
 		for (b = 0; b < sla->nblock_sizes; b++)
@@ -633,6 +880,12 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 	}
 	if (r < 0)
 		goto out;
+	if (opts->warmup_ns > 0 && warming) {
+		r = restack_err_set(err, -EINVAL,
+				    "%s: the warm-up of %.3f s covers the whole trace",
+				    trace, (double)opts->warmup_ns / 1e9);
+		goto out;
+	}
 	restack_report_finish(rep);
 	rec->records = rep->all.records;
 	if (!(ndata > 0)) {
@@ -647,7 +900,7 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 	rec->workload.read_iops = scope_data_iops(&rep->all, DM_RESTACK_OP_READ);
 	rec->workload.write_iops = scope_data_iops(&rep->all, DM_RESTACK_OP_WRITE);
 	rec->workload.queue_depth = sla->queue_depth ? sla->queue_depth :
-				    1 + inflight / ndata;
+				    restack_concurrency(lat_sum, dur, inflight, ndata);
 	rec->workload.wss_bytes = restack_rep_wss_blocks(&rep->all) * rep->block_bytes;
 	rec->workload.read_bytes = rep->all.ops[DM_RESTACK_OP_READ] > 0 ?
 		rep->all.bytes[DM_RESTACK_OP_READ] / rep->all.ops[DM_RESTACK_OP_READ] : 0;
@@ -698,12 +951,22 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 		if (r)
 			goto out;
 		rec->fast.source = "fast_profile";
-	} else {
+	} else if (sla->fast_read.median_us) {
 		restack_ldist_lognormal(&rec->fast.read, sla->fast_read.median_us,
 					sla->fast_read.p99_us);
 		restack_ldist_lognormal(&rec->fast.write, sla->fast_write.median_us,
 					sla->fast_write.p99_us);
 		rec->fast.source = "SLA file";
+	} else {
+		/* the minimal SLA file: measure fast_device, reading only */
+		r = restack_device_calibrate(&rec->fast, sla->fast_device,
+					     RESTACK_CALIB_READS, err);
+		if (r) {
+			restack_err_prefix(err, r,
+					   "[volume %s]: the fast device's latency is unknown: give fast_profile, or fast_read_us and fast_write_us, or a readable fast_device to calibrate",
+					   sla->name);
+			goto out;
+		}
 	}
 	rec->fast.iops = sla->fast_iops;
 
@@ -723,6 +986,8 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 		unsigned int m;
 
 		restack_simset_result(sets[refs[i].set], (unsigned int)refs[i].idx, &res);
+		if (warm)
+			sim_result_sub(&res, &warm[i]);
 		for (m = 0; m < 2; m++) {
 			enum rs_cache_mode mode = refs[i].wa ? RS_MODE_WA : content_wb[m];
 			struct restack_candidate *c;
@@ -760,6 +1025,7 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 out:
 	for (b = 0; b < MAX_BLOCKS; b++)
 		restack_simset_destroy(sets[b]);
+	free(warm);
 	free(refs);
 	restack_report_release(rep);
 	free(rep);
@@ -850,6 +1116,9 @@ static void print_predicted(FILE *out, const struct restack_candidate *c,
 		if (c->fast_util > 0)
 			fprintf(out, " (%.0f%% busy)", 100 * c->fast_util);
 	}
+	if (c->writeback_util > 1)
+		fprintf(out, "; bound by write-back (%.1fx what the origin absorbs)",
+			c->writeback_util);
 	fputc('\n', out);
 }
 
@@ -870,6 +1139,9 @@ int restack_recommend_print_text(FILE *out,
 	fprintf(out, "workload   %llu requests over %.3f s: %.1f read and %.1f write IOPS, queue depth %.1f, working set %s\n",
 		(unsigned long long)rec->records, w->duration_s, w->read_iops,
 		w->write_iops, w->queue_depth, sz);
+	if (rec->warmup_records)
+		fprintf(out, "warm-up    the first %llu records (%.3f s) filled the simulated caches, not counted\n",
+			(unsigned long long)rec->warmup_records, rec->warmup_s);
 	fprintf(out, "devices    origin latencies from %s, fast device from %s\n",
 		rec->origin.source, rec->fast.source);
 	fputs("targets   ", out);
@@ -980,6 +1252,12 @@ static void json_cand(FILE *out, const struct restack_candidate *c,
 	jnum(out, c->origin_load);
 	fputs(",\"fast_iops\":", out);
 	jnum(out, c->fast_load);
+	if (c->cache && c->mode == RS_MODE_WB) {
+		fputs(",\"writebacks_per_write\":", out);
+		jnum(out, c->writeback_per_write);
+		fputs(",\"writeback_util\":", out);
+		jnum(out, c->writeback_util);
+	}
 	fprintf(out, ",\"meets_sla\":%s,\"worst_ratio\":", c->feasible ? "true" : "false");
 	jnum(out, c->worst);
 	fputs(",\"reason\":", out);
@@ -987,8 +1265,47 @@ static void json_cand(FILE *out, const struct restack_candidate *c,
 	fputc('}', out);
 }
 
+static int print_json(FILE *out, const struct restack_recommendation *rec,
+		      bool all);
+
 int restack_recommend_print_json(FILE *out,
 				 const struct restack_recommendation *rec)
+{
+	return print_json(out, rec, false);
+}
+
+int restack_recommend_print_json_all(FILE *out,
+				     const struct restack_recommendation *rec)
+{
+	return print_json(out, rec, true);
+}
+
+int restack_recommend_print_all(FILE *out,
+				const struct restack_recommendation *rec)
+{
+	char lab[160], a[4][16];
+	unsigned int i;
+
+	fprintf(out, "all        %u candidates, cheapest first:\n", rec->n);
+	fprintf(out, "%-56s %6s %8s %8s %8s %8s %8s %s\n", "candidate", "hit",
+		"rd_p50", "rd_p99", "wr_p50", "wr_p99", "IOPS", "verdict");
+	for (i = 0; i < rec->n; i++) {
+		const struct restack_candidate *c = &rec->cands[i];
+
+		cand_label(c, lab, sizeof(lab));
+		fmt_us(a[0], sizeof(a[0]), rec->workload.read_iops > 0 ? c->read_ns[0] : NAN);
+		fmt_us(a[1], sizeof(a[1]), rec->workload.read_iops > 0 ? c->read_ns[2] : NAN);
+		fmt_us(a[2], sizeof(a[2]), rec->workload.write_iops > 0 ? c->write_ns[0] : NAN);
+		fmt_us(a[3], sizeof(a[3]), rec->workload.write_iops > 0 ? c->write_ns[2] : NAN);
+		fprintf(out, "%-56s %6.3f %8s %8s %8s %8s %8.0f %s\n", lab,
+			c->cache ? c->read_hit : 0, a[0], a[1], a[2], a[3], c->iops,
+			c->feasible ? "meets" : c->reason);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+static int print_json(FILE *out, const struct restack_recommendation *rec,
+		      bool all)
 {
 	const struct restack_workload *w = &rec->workload;
 	int sel = rec->chosen >= 0 ? rec->chosen : rec->closest;
@@ -1006,6 +1323,12 @@ int restack_recommend_print_json(FILE *out,
 	jnum(out, w->queue_depth);
 	fputs(",\"working_set_bytes\":", out);
 	jnum(out, w->wss_bytes);
+	fputs(",\"duration_s\":", out);
+	jnum(out, w->duration_s);
+	fprintf(out, ",\"records\":%llu,\"warmup_records\":%llu,\"warmup_s\":",
+		(unsigned long long)rec->records,
+		(unsigned long long)rec->warmup_records);
+	jnum(out, rec->warmup_s);
 	fprintf(out, "},\"candidates\":%u,\"meets_sla\":%s,\"recommended\":",
 		rec->n, rec->chosen >= 0 ? "true" : "false");
 	if (rec->chosen >= 0)
@@ -1020,6 +1343,16 @@ int restack_recommend_print_json(FILE *out,
 			fputc(',', out);
 		json_cand(out, &rec->cands[i], rec->sla->fast_device);
 	}
-	fputs("]}\n", out);
+	fputc(']', out);
+	if (all) {
+		fputs(",\"all\":[", out);
+		for (i = 0; i < rec->n; i++) {
+			if (i)
+				fputc(',', out);
+			json_cand(out, &rec->cands[i], rec->sla->fast_device);
+		}
+		fputc(']', out);
+	}
+	fputs("}\n", out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -49,6 +49,9 @@ void restack_ldist_mix(struct restack_ldist *out, double a,
 /* The maximum of independent draws of x and y (both must complete). */
 void restack_ldist_max(struct restack_ldist *out, const struct restack_ldist *x,
 		       const struct restack_ldist *y);
+/* Every latency plus @add_ns (>= 0). */
+void restack_ldist_shift(struct restack_ldist *out,
+			 const struct restack_ldist *x, double add_ns);
 /* Every latency multiplied by s (> 0). */
 void restack_ldist_scale(struct restack_ldist *out,
 			 const struct restack_ldist *x, double s);
@@ -59,13 +62,30 @@ struct restack_device {
 	double iops;			/* capacity; 0: unknown (no queueing) */
 	double measured_iops;		/* load during the profile */
 	const char *source;		/* "trace ...", "sla" */
+	char source_buf[256];		/* when @source is composed */
 };
+
+/* Read-only calibration defaults: reads, request size, time cap. */
+#define RESTACK_CALIB_READS	1000u
+#define RESTACK_CALIB_BYTES	4096u
+#define RESTACK_CALIB_MAX_NS	(3ULL * 1000000000ULL)
+
+/*
+ * Calibrate @dev by reading @path: up to @n random RESTACK_CALIB_BYTES
+ * O_DIRECT reads at queue depth 1 (pread), stopping after
+ * RESTACK_CALIB_MAX_NS; a block device or a regular file, opened
+ * read-only.  It never writes: @dev->write is set to the read
+ * distribution (an assumption, said so in @dev->source).  No capacity
+ * (@dev->iops = 0).  Errors name the path and the system call.
+ */
+int restack_device_calibrate(struct restack_device *dev, const char *path,
+			     unsigned int n, struct restack_err *err);
 
 /* What the model needs from the analyzed trace. */
 struct restack_workload {
 	double read_iops, write_iops;	/* data requests per second */
 	double duration_s;
-	double queue_depth;		/* mean bios in flight (>= 1) */
+	double queue_depth;		/* mean requests in flight (> 0) */
 	double read_refs, write_refs;	/* block references */
 	double read_bytes, write_bytes;	/* mean request sizes */
 	double wss_bytes;
@@ -88,6 +108,7 @@ struct restack_candidate {
 	double origin_load, fast_load;	/* IOPS */
 	double origin_util, fast_util;	/* 0..; >= 1 saturated */
 	double iops;			/* achievable at the queue depth */
+	double writeback_util;		/* wb: write-back demand / capacity */
 	/* verdict */
 	bool feasible;
 	double worst;			/* max predicted/target; <= 1 meets */
@@ -104,6 +125,14 @@ void restack_model_predict(struct restack_candidate *c,
 			   const struct restack_device *fast,
 			   const struct restack_sla_volume *sla);
 
+/*
+ * The workload's concurrency: total latency over the span (Little's law)
+ * when the trace has latencies, else 1 + the mean in-flight count at
+ * submission.
+ */
+double restack_concurrency(double lat_sum_ns, double duration_s,
+			   double inflight_sum, double requests);
+
 /* Cost order: smaller cache first, then wt < wa < wb, then lower worst. */
 int restack_candidate_cmp(const struct restack_candidate *a,
 			  const struct restack_candidate *b);
@@ -116,6 +145,25 @@ int restack_candidate_attach(const struct restack_candidate *c,
 /* the recommendation                                                */
 /* ---------------------------------------------------------------- */
 
+/*
+ * Write-backs the cache policy keeps in flight (MAX_WRITEBACKS in
+ * drivers/md/dm-restack-cache-main.c): in wb, the origin absorbs at most
+ * this many over its mean write latency per second.
+ */
+#define RESTACK_CACHE_MAX_WRITEBACKS	32
+
+/* Options of a recommendation (all zero: the defaults). */
+struct restack_recommend_opts {
+	/*
+	 * Steady state: records submitted less than @warmup_ns after the
+	 * trace's first data request still fill the simulated caches, but
+	 * the hit ratios, the workload's rates and the latencies taken from
+	 * the trace count only what follows (from the first record, in file
+	 * order, submitted at or after that point).  0: the whole trace.
+	 */
+	uint64_t warmup_ns;
+};
+
 struct restack_recommendation {
 	struct restack_candidate *cands;	/* sorted by cost */
 	unsigned int n;
@@ -125,7 +173,9 @@ struct restack_recommendation {
 	struct restack_device origin, fast;
 	const struct restack_sla_volume *sla;
 	const char *trace;
-	uint64_t records;
+	uint64_t records;		/* records counted (after the warm-up) */
+	uint64_t warmup_records;	/* records in the warm-up */
+	double warmup_s;		/* its length; 0: none */
 };
 
 /*
@@ -135,11 +185,24 @@ struct restack_recommendation {
 int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 		      struct restack_recommendation *rec,
 		      struct restack_err *err);
+int restack_recommend_opts(const char *trace,
+			   const struct restack_sla_volume *sla,
+			   const struct restack_recommend_opts *opts,
+			   struct restack_recommendation *rec,
+			   struct restack_err *err);
 void restack_recommendation_release(struct restack_recommendation *rec);
 
 int restack_recommend_print_text(FILE *out,
 				 const struct restack_recommendation *rec);
 int restack_recommend_print_json(FILE *out,
 				 const struct restack_recommendation *rec);
+/*
+ * Every candidate in cost order: a table (after the text output), or the
+ * JSON object with an "all" array of every candidate.
+ */
+int restack_recommend_print_all(FILE *out,
+				const struct restack_recommendation *rec);
+int restack_recommend_print_json_all(FILE *out,
+				     const struct restack_recommendation *rec);
 
 #endif /* RESTACK_MODEL_H */

@@ -573,10 +573,10 @@ static int finish_volume(struct parse_state *st, struct restack_sla_volume *v)
 					     BIT(K_ORIGIN_READ_P99) | BIT(K_ORIGIN_WRITE_P99))))
 		return VOL_ERR(v->key_line[K_ORIGIN_PROFILE],
 			       "origin_profile and origin_*_us exclude each other");
-	if (!v->fast_profile &&
-	    (!v->fast_read.median_us || !v->fast_write.median_us))
+	/* neither: recommend calibrates fast_device by reading it */
+	if (!!v->fast_read.median_us != !!v->fast_write.median_us)
 		return VOL_ERR(v->line,
-			       "the fast device's latency is unknown: give fast_profile (a trace of it) or fast_read_us and fast_write_us");
+			       "give both fast_read_us and fast_write_us, or neither (then fast_device is calibrated by reading it, or give fast_profile)");
 	if (!!v->origin_read.median_us != !!v->origin_write.median_us)
 		return VOL_ERR(v->line,
 			       "give both origin_read_us and origin_write_us, or neither (then the trace's latencies are used)");
