@@ -699,6 +699,12 @@ int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
 			goto out;
 		rec->fast.source = "fast_profile";
 	} else {
+		if (!sla->fast_read.median_us || !sla->fast_write.median_us) {
+			r = restack_err_set(err, -EINVAL,
+					    "[volume %s]: the fast device's latency is unknown: give fast_profile (a trace of it) or fast_read_us and fast_write_us",
+					    sla->name);
+			goto out;
+		}
 		restack_ldist_lognormal(&rec->fast.read, sla->fast_read.median_us,
 					sla->fast_read.p99_us);
 		restack_ldist_lognormal(&rec->fast.write, sla->fast_write.median_us,
