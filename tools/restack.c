@@ -17,6 +17,7 @@
 #include "restack_args.h"
 #include "restack_trace_cmd.h"
 #include "restack_analyze_cmd.h"
+#include "restack_daemon_cmd.h"
 
 static void restack_report(const struct restack_err *err)
 {
@@ -161,11 +162,15 @@ static int restack_cmd_message(const struct restack_cmd *cmd)
 }
 
 /* Print one volume's status; returns 0 or -errno with err set. */
+/*
+ * Print one volume's status, with the daemon's state file if there is
+ * one; returns 0 or -errno with err set.
+ */
 static int restack_show_status(const char *volume, bool json, bool first,
-			       struct restack_err *err)
+			       const char *state_dir, struct restack_err *err)
 {
 	struct restack_status st;
-	char *params = NULL;
+	char *params = NULL, *daemon;
 	int r;
 
 	r = restack_dm_status(volume, &params, err);
@@ -175,13 +180,33 @@ static int restack_show_status(const char *volume, bool json, bool first,
 	free(params);
 	if (r)
 		return restack_err_prefix(err, r, "%s", volume);
-	if (json) {
+	daemon = restack_daemon_state_read(state_dir, volume);
+	if (json && daemon) {
+		/* the kernel's object with a "daemon" member added */
+		char *obj = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&obj, &len);
+
+		r = mem ? restack_status_print_json(mem, volume, &st) : -ENOMEM;
+		if (mem && fclose(mem))
+			r = -ENOMEM;
+		if (!r) {
+			while (len && (obj[len - 1] == '\n' || obj[len - 1] == '}'))
+				obj[--len] = '\0';
+			if (printf("%s,\"daemon\":%s}\n", obj, daemon) < 0)
+				r = -EIO;
+		}
+		free(obj);
+	} else if (json) {
 		r = restack_status_print_json(stdout, volume, &st);
 	} else {
 		if (!first)
 			fputc('\n', stdout);
 		r = restack_status_print_text(stdout, volume, &st);
+		if (!r && daemon)
+			restack_daemon_status_text(stdout, daemon);
 	}
+	free(daemon);
 	restack_status_release(&st);
 	if (r)
 		return restack_err_set(err, r, "writing output: %s", strerror(-r));
@@ -202,7 +227,8 @@ static int restack_cmd_status(const struct restack_cmd *cmd)
 		vols = (const char *const *)names;
 	}
 	for (i = 0; i < n; i++) {
-		if (restack_show_status(vols[i], cmd->json, shown == 0, &err)) {
+		if (restack_show_status(vols[i], cmd->json, shown == 0,
+					cmd->state_dir, &err)) {
 			restack_report(&err);
 			rc = RESTACK_EXIT_FAILURE;
 			continue;
@@ -271,6 +297,7 @@ int main(int argc, char *argv[])
 		case RESTACK_CMD_MRC:
 		case RESTACK_CMD_REPORT:
 		case RESTACK_CMD_RECOMMEND: rc = restack_analyze_cmd_run(&cmd); break;
+		case RESTACK_CMD_DAEMON:  rc = restack_daemon_cmd_run(&cmd); break;
 		default:
 			restack_err_set(&err, -EINVAL, "internal error: command %d",
 					(int)cmd.id);

@@ -42,11 +42,14 @@ static const struct restack_cmd_info restack_cmds[RESTACK_NR_CMDS] = {
 		"Sync the attached policy and return <vol> to pass-through.\n",
 	},
 	[RESTACK_CMD_STATUS] = {
-		"status", "[<vol>...] [--json]",
+		"status", "[<vol>...] [--json] [--state-dir <dir>]",
 		"Show mode, policy and counters of the given volumes, or of all\n"
-		"restack volumes.\n"
+		"restack volumes, and the daemon's view of each volume that has a\n"
+		"state file (state, stack, SLA compliance, last events).\n"
 		"\n"
-		"  --json  one JSON object per volume and line\n",
+		"  --json              one JSON object per volume and line\n"
+		"  --state-dir <dir>   the daemon's state directory (default\n"
+		"                      /run/restack)\n",
 	},
 	[RESTACK_CMD_TABLE] = {
 		"table", "<vol>",
@@ -167,6 +170,23 @@ static const struct restack_cmd_info restack_cmds[RESTACK_NR_CMDS] = {
 		"opened read-only and never written).\n"
 		"\n"
 		"SLA keys and the model: Documentation/analyzer.rst.\n",
+	},
+	[RESTACK_CMD_DAEMON] = {
+		"daemon",
+		"--config <file> [--state-dir <dir>] [--events <file>] [--once] [--log-level info|debug]",
+		"Run the closed loop for every volume of the SLA file <file>:\n"
+		"measure it (dm-stats), and when it misses its SLA profile it, ask\n"
+		"the analyzer for a stack, carve the fast device, attach the cache\n"
+		"and watch it; detach on SLA misses or fast-device faults.  Runs in\n"
+		"the foreground; SIGTERM/SIGINT stop it (volumes stay as they are).\n"
+		"\n"
+		"  --config <file>      SLA file with an optional [daemon] section\n"
+		"  --state-dir <dir>    state files (default: state_dir, /run/restack)\n"
+		"  --events <file>      JSON-lines event log (default: event_log)\n"
+		"  --once               adopt, run one pass of due steps, exit\n"
+		"  --log-level <l>      info (default) or debug (one line per window)\n"
+		"\n"
+		"States, keys, files and events: Documentation/daemon.rst.\n",
 	},
 };
 
@@ -490,6 +510,13 @@ static int restack_parse_status(struct restack_cmd *cmd, int n,
 				cmd->json = true;
 				continue;
 			}
+			if (!strcmp(a, "--state-dir")) {
+				if (i + 1 >= n || !av[i + 1][0])
+					return restack_err_set(err, -EINVAL,
+							       "status: --state-dir needs a directory");
+				cmd->state_dir = av[++i];
+				continue;
+			}
 			if (restack_is_option(a))
 				return restack_unknown_option(cmd, n, av, i, err);
 		}
@@ -581,6 +608,7 @@ int restack_args_parse(int argc, char *const argv[], struct restack_cmd *cmd,
 	case RESTACK_CMD_MRC:
 	case RESTACK_CMD_REPORT:
 	case RESTACK_CMD_RECOMMEND:
+	case RESTACK_CMD_DAEMON:
 		/* Verbatim; restack_trace_args_parse() checks them. */
 		r = 0;
 		for (got = 0; got < n && strcmp(argv[got], "--"); got++)

@@ -32,6 +32,7 @@ enum restack_cmd_id {
 	RESTACK_CMD_MRC,	/* restack_analyze_cmd.c parses the arguments */
 	RESTACK_CMD_REPORT,
 	RESTACK_CMD_RECOMMEND,
+	RESTACK_CMD_DAEMON,	/* restack_daemon_cmd.c parses the arguments */
 	RESTACK_NR_CMDS
 };
 
@@ -55,6 +56,7 @@ struct restack_cmd {
 	const char *const *argv;
 
 	bool json;		/* status --json */
+	const char *state_dir;	/* status --state-dir (NULL: default) */
 	unsigned int nvols;	/* status volumes (0: all restack volumes) */
 	const char **vols;
 };
@@ -77,13 +79,15 @@ const char *restack_cmd_name(enum restack_cmd_id id);
  *   restack remove <name>
  *   restack attach <vol> <policy> [args...]     args after <policy> verbatim
  *   restack detach <vol>
- *   restack status [<vol>...] [--json]
+ *   restack status [<vol>...] [--json] [--state-dir <dir>]
  *   restack table <vol>
  *   restack message <vol> <words...>            words after <vol> verbatim
  *   restack trace|dump|import <args...>        all args verbatim in argc/argv
  *        (parsed by restack_trace_args_parse); only --help is handled here
  *   restack mrc|report|recommend <args...>     likewise, parsed by
  *        restack_analyze_args_parse
+ *   restack daemon <args...>                  likewise, parsed by
+ *        restack_daemon_args_parse
  * Names, policy names, --size and policy args/words are validated here.
  */
 int restack_args_parse(int argc, char *const argv[], struct restack_cmd *cmd,

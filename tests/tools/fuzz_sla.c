@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r) {
 		if (r != -EINVAL && r != -ENOMEM)
 			abort();
-		if (a.vols || a.n)
+		if (a.vols || a.n || a.daemon.state_dir)
 			abort();
 		if (strncmp(err.msg, "fuzz.ini: ", 10) || strchr(err.msg, '\n'))
 			abort();
@@ -47,6 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !a.vols[i].modes || !a.vols[i].replacements ||
 		    !a.vols[i].nblock_sizes || !(a.vols[i].sample_rate > 0))
 			abort();
+	/* the [daemon] section's defaults are always filled in */
+	if (!a.daemon.state_dir || !a.daemon.event_log ||
+	    !(a.daemon.window_s > 0) || !a.daemon.violation_windows ||
+	    !a.daemon.clear_windows || !(a.daemon.profile_s > 0) ||
+	    !(a.daemon.trace_sample_rate > 0) || !a.daemon.fast_error_limit)
+		abort();
 	if (restack_sla_format(&a, &t1))
 		abort();
 	if (restack_sla_parse_string(t1, strlen(t1), "canonical", &b, &err))

@@ -278,11 +278,7 @@ static char *help_text(enum restack_cmd_id id)
 
 static void test_help_texts(void **state)
 {
-	static const char *const placeholders[] = {
-		"daemon",
-	};
 	char *out, want[64];
-	size_t i;
 	int id;
 
 	(void)state;
@@ -292,8 +288,7 @@ static void test_help_texts(void **state)
 		snprintf(want, sizeof(want), "\n  %-8s ", restack_cmd_name(id));
 		assert_contains(out, want);
 	}
-	for (i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
-		assert_null(strstr(out, placeholders[i]));
+	assert_contains(out, "\n  daemon   --config <file>");
 	free(out);
 
 	for (id = RESTACK_CMD_NONE + 1; id < RESTACK_NR_CMDS; id++) {
@@ -323,7 +318,6 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "no command", { NULL }, "missing command" },
 	{ "unknown command", { "frob" }, "unknown command \"frob\"" },
-	{ "no daemon yet", { "daemon" }, "unknown command \"daemon\"" },
 	{ "commands are case sensitive", { "Status" }, "unknown command \"Status\"" },
 	{ "unknown global option", { "--frob" }, "unknown option \"--frob\"" },
 	{ "--help with argument", { "--help", "x" }, "unexpected argument \"x\"" },

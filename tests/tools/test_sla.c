@@ -248,6 +248,10 @@ static const struct bad_case bad_cases[] = {
 	{ "p99 without median", HEAD "min_iops = 5\norigin_read_p99_us = 5\n", "origin_read_p99_us needs origin_read_us" },
 	{ "block above cache", "[volume v]\nfast_device = /dev/f\nmax_cache_bytes = 4K\nfast_read_us = 10\nfast_write_us = 10\nmin_iops = 5\nblock_sizes = 64K\n", "line 7: [volume v]: block size 65536 exceeds max_cache_bytes" },
 	{ "cache size above max", HEAD "min_iops = 5\ncache_sizes = 2G\n", "line 7: [volume v]: cache size 2147483648 exceeds max_cache_bytes" },
+	{ "daemon: unknown key", HEAD "min_iops = 5\n[daemon]\nwindow = 2\n", "line 8: unknown key \"window\" in [daemon]" },
+	{ "daemon: bad window", "[daemon]\nwindow_s = 0.05\n" HEAD "min_iops = 5\n", "line 2: window_s: \"0.05\" is not a number of seconds from 0.1 to 3600" },
+	{ "daemon: repeated", "[daemon]\n[daemon]\n", "line 2: section [daemon] repeats the one on line 1" },
+	{ "daemon only", "[daemon]\nretry_s = 5\n", "no [volume <name>] section" },
 	{ "second volume broken", HEAD "min_iops = 5\n\n[volume w]\nmin_iops = x\n", "line 9: min_iops: \"x\"" },
 };
 
@@ -259,7 +263,7 @@ static const char *bad_name(const void *c)
 static void test_bad_case(void **state)
 {
 	const struct bad_case *c = *state;
-	struct restack_sla sla = { (void *)1, 7 };
+	struct restack_sla sla = { .vols = (void *)1, .n = 7 };
 	struct restack_err err = { "" };
 	size_t len = strlen(c->text);
 	int r;

@@ -75,6 +75,28 @@ static const char *const key_names[K_NR] = {
 
 #define BIT(k)	(1ULL << (k))
 
+/* [daemon] keys (Documentation/daemon.rst). */
+enum daemon_key_id {
+	D_STATE_DIR, D_EVENT_LOG, D_WINDOW, D_VIOLATION_WINDOWS,
+	D_CLEAR_WINDOWS, D_PROFILE, D_TRACE_SAMPLE_RATE, D_FAST_ERROR_LIMIT,
+	D_FAST_LATENCY_LIMIT, D_RETRY, D_WARMUP,
+	D_NR
+};
+
+static const char *const daemon_key_names[D_NR] = {
+	[D_STATE_DIR] = "state_dir",
+	[D_EVENT_LOG] = "event_log",
+	[D_WINDOW] = "window_s",
+	[D_VIOLATION_WINDOWS] = "violation_windows",
+	[D_CLEAR_WINDOWS] = "clear_windows",
+	[D_PROFILE] = "profile_s",
+	[D_TRACE_SAMPLE_RATE] = "trace_sample_rate",
+	[D_FAST_ERROR_LIMIT] = "fast_error_limit",
+	[D_FAST_LATENCY_LIMIT] = "fast_latency_limit_us",
+	[D_RETRY] = "retry_s",
+	[D_WARMUP] = "warmup_s",
+};
+
 /* ---------------------------------------------------------------- */
 /* parsing state                                                     */
 /* ---------------------------------------------------------------- */
@@ -143,9 +165,20 @@ static bool section_line(struct parse_state *st, const char *l, size_t n)
 	len = strlen(name);
 	while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
 		name[--len] = '\0';
+	if (!strcmp(name, "daemon")) {
+		if (st->sla.daemon.present) {
+			state_error(st, st->line, -EINVAL,
+				    "section [daemon] repeats the one on line %u",
+				    st->sla.daemon.line);
+			return false;
+		}
+		st->sla.daemon.present = true;
+		st->sla.daemon.line = st->line;
+		return true;
+	}
 	if (strncmp(name, "volume ", 7)) {
 		state_error(st, st->line, -EINVAL,
-			    "unknown section [%.64s] (expected [volume <name>])",
+			    "unknown section [%.64s] (expected [volume <name>] or [daemon])",
 			    name);
 		return false;
 	}
@@ -502,6 +535,149 @@ dup_item:
 	return 1;
 }
 
+/* An absolute path without control characters. */
+static bool abs_path_ok(const char *v)
+{
+	return path_ok(v) && v[0] == '/' && strlen(v) < RESTACK_SLA_PATH_MAX;
+}
+
+static int daemon_handler(struct parse_state *st, const char *name,
+			  const char *v)
+{
+	struct restack_sla_daemon *d = &st->sla.daemon;
+	unsigned int line = st->line;
+	double x;
+	int k, r;
+
+	for (k = 0; k < D_NR; k++)
+		if (!strcmp(name, daemon_key_names[k]))
+			break;
+	if (k == D_NR)
+		return state_error(st, line, -EINVAL,
+				   "unknown key \"%.64s\" in [daemon]", name);
+	if (d->seen & BIT(k))
+		return state_error(st, line, -EINVAL,
+				   "%s given again (first on line %u)", name,
+				   d->key_line[k]);
+	d->seen |= BIT(k);
+	d->key_line[k] = line;
+	if (k == D_STATE_DIR || k == D_EVENT_LOG) {
+		char **dst = k == D_STATE_DIR ? &d->state_dir : &d->event_log;
+
+		if (!abs_path_ok(v))
+			return state_error(st, line, -EINVAL,
+					   "%s: expected an absolute path", name);
+		*dst = strdup(v);
+		if (!*dst)
+			return state_error(st, line, -ENOMEM, "out of memory");
+		return 1;
+	}
+	r = parse_decimal(v, &x);
+	switch (k) {
+	case D_VIOLATION_WINDOWS:
+	case D_CLEAR_WINDOWS:
+		if (r || x != floor(x) || x < 1 || x > 1000)
+			return state_error(st, line, -EINVAL,
+					   "%s: \"%.64s\" is not an integer from 1 to 1000",
+					   name, v);
+		if (k == D_VIOLATION_WINDOWS)
+			d->violation_windows = (uint32_t)x;
+		else
+			d->clear_windows = (uint32_t)x;
+		return 1;
+	case D_FAST_ERROR_LIMIT:
+		if (r || x != floor(x) || x < 1 || x > 1e9)
+			return state_error(st, line, -EINVAL,
+					   "%s: \"%.64s\" is not an integer from 1 to 1000000000",
+					   name, v);
+		d->fast_error_limit = (uint32_t)x;
+		return 1;
+	case D_TRACE_SAMPLE_RATE:
+		if (r || !(x > 0) || x > 1)
+			return state_error(st, line, -EINVAL,
+					   "%s: \"%.64s\" is not a rate in (0, 1]",
+					   name, v);
+		d->trace_sample_rate = x;
+		return 1;
+	case D_WINDOW:
+		if (r || x < 0.1 || x > 3600)
+			return state_error(st, line, -EINVAL,
+					   "%s: \"%.64s\" is not a number of seconds from 0.1 to 3600",
+					   name, v);
+		d->window_s = x;
+		return 1;
+	case D_PROFILE:
+		if (r || x < 1 || x > 3600)
+			return state_error(st, line, -EINVAL,
+					   "%s: \"%.64s\" is not a number of seconds from 1 to 3600",
+					   name, v);
+		d->profile_s = x;
+		return 1;
+	case D_FAST_LATENCY_LIMIT:
+		if (r)
+			return state_error(st, line, -EINVAL,
+					   "%s: \"%.64s\" is not a decimal number (0: off)",
+					   name, v);
+		d->fast_latency_limit_us = x;
+		return 1;
+	default:	/* D_RETRY, D_WARMUP */
+		if (r || x > 86400)
+			return state_error(st, line, -EINVAL,
+					   "%s: \"%.64s\" is not a number of seconds from 0 to 86400",
+					   name, v);
+		if (k == D_RETRY)
+			d->retry_s = x;
+		else
+			d->warmup_s = x;
+		return 1;
+	}
+}
+
+/* Defaults of the [daemon] keys not given (or of a missing section). */
+static int finish_daemon(struct parse_state *st)
+{
+	struct restack_sla_daemon *d = &st->sla.daemon;
+
+	if (!(d->seen & BIT(D_STATE_DIR))) {
+		d->state_dir = strdup("/run/restack");
+		if (!d->state_dir)
+			return state_error(st, st->line, -ENOMEM, "out of memory"), st->err_code;
+	}
+	if (!(d->seen & BIT(D_EVENT_LOG))) {
+		size_t n = strlen(d->state_dir) + sizeof("/events.jsonl");
+
+		d->event_log = malloc(n);
+		if (!d->event_log)
+			return state_error(st, st->line, -ENOMEM, "out of memory"), st->err_code;
+		snprintf(d->event_log, n, "%s/events.jsonl", d->state_dir);
+	}
+	if (!(d->seen & BIT(D_WINDOW)))
+		d->window_s = 2;
+	if (!(d->seen & BIT(D_VIOLATION_WINDOWS)))
+		d->violation_windows = 3;
+	if (!(d->seen & BIT(D_CLEAR_WINDOWS)))
+		d->clear_windows = 3;
+	if (!(d->seen & BIT(D_PROFILE)))
+		d->profile_s = 10;
+	if (!(d->seen & BIT(D_TRACE_SAMPLE_RATE)))
+		d->trace_sample_rate = 1;
+	if (!(d->seen & BIT(D_FAST_ERROR_LIMIT)))
+		d->fast_error_limit = 1;
+	if (!(d->seen & BIT(D_RETRY)))
+		d->retry_s = 30;
+	if (!(d->seen & BIT(D_WARMUP)))
+		d->warmup_s = 20;
+	return 0;
+}
+
+static void free_daemon(struct restack_sla_daemon *d)
+{
+	free(d->state_dir);
+	free(d->event_log);
+	d->state_dir = NULL;
+	d->event_log = NULL;
+}
+
 static int sla_handler(void *user, const char *section, const char *name,
 		       const char *value)
 {
@@ -514,6 +690,8 @@ static int sla_handler(void *user, const char *section, const char *name,
 	if (!*section)
 		return state_error(st, st->line, -EINVAL,
 				   "\"%.64s\" outside a [volume <name>] section", name);
+	if (!strcmp(section, "daemon"))
+		return daemon_handler(st, name, value);
 	/* the reader registered the section: it is the last volume */
 	if (RS_WARN_ON(!st->sla.n))
 		return state_error(st, st->line, -EINVAL, "internal error: no section");
@@ -606,10 +784,16 @@ static int finish_volume(struct parse_state *st, struct restack_sla_volume *v)
 		v->modes = (1u << RS_NR_MODES) - 1;
 	if (!v->replacements)
 		v->replacements = (1u << RS_REPL_NR_KINDS) - 1;
-	if (!v->nblock_sizes)
+	if (!v->nblock_sizes) {
 		for (i = 0; i < 2; i++)
 			if (def_blocks[i] <= v->max_cache_bytes)
 				v->block_sizes[v->nblock_sizes++] = def_blocks[i];
+		/* found by fuzz_sla: no default block fits a tiny cache */
+		if (!v->nblock_sizes)
+			return VOL_ERR(v->key_line[K_MAX_CACHE],
+				       "max_cache_bytes %llu is below the default block sizes (4K, 64K): give block_sizes",
+				       (unsigned long long)v->max_cache_bytes);
+	}
 	if (!v->npromote) {
 		v->promote_hits[0] = 0;
 		v->promote_hits[1] = 1;
@@ -643,6 +827,8 @@ void restack_sla_release(struct restack_sla *sla)
 	free(sla->vols);
 	sla->vols = NULL;
 	sla->n = 0;
+	free_daemon(&sla->daemon);
+	memset(&sla->daemon, 0, sizeof(sla->daemon));
 }
 
 int restack_sla_parse_string(const char *text, size_t len, const char *name,
@@ -675,11 +861,14 @@ int restack_sla_parse_string(const char *text, size_t len, const char *name,
 		state_error(st, st->line, -EINVAL, "no [volume <name>] section");
 	for (i = 0; i < st->sla.n && !st->err_code; i++)
 		finish_volume(st, &st->sla.vols[i]);
+	if (!st->err_code)
+		finish_daemon(st);
 	r = st->err_code;
 	if (r) {
 		for (i = 0; i < st->sla.n; i++)
 			free_volume(&st->sla.vols[i]);
 		free(st->sla.vols);
+		free_daemon(&st->sla.daemon);
 	} else {
 		*sla = st->sla;
 	}
@@ -794,6 +983,52 @@ int restack_sla_format(const struct restack_sla *sla, char **text)
 	f = open_memstream(text, &len);
 	if (!f)
 		return -ENOMEM;
+	if (sla->daemon.present) {
+		const struct restack_sla_daemon *d = &sla->daemon;
+
+		fputs("[daemon]\n", f);
+		for (k = 0; k < D_NR; k++) {
+			if (!(d->seen & BIT(k)))
+				continue;
+			fprintf(f, "%s = ", daemon_key_names[k]);
+			switch (k) {
+			case D_STATE_DIR:
+				fputs(d->state_dir, f);
+				break;
+			case D_EVENT_LOG:
+				fputs(d->event_log, f);
+				break;
+			case D_WINDOW:
+				put_decimal(f, d->window_s);
+				break;
+			case D_VIOLATION_WINDOWS:
+				fprintf(f, "%u", d->violation_windows);
+				break;
+			case D_CLEAR_WINDOWS:
+				fprintf(f, "%u", d->clear_windows);
+				break;
+			case D_PROFILE:
+				put_decimal(f, d->profile_s);
+				break;
+			case D_TRACE_SAMPLE_RATE:
+				put_decimal(f, d->trace_sample_rate);
+				break;
+			case D_FAST_ERROR_LIMIT:
+				fprintf(f, "%u", d->fast_error_limit);
+				break;
+			case D_FAST_LATENCY_LIMIT:
+				put_decimal(f, d->fast_latency_limit_us);
+				break;
+			case D_RETRY:
+				put_decimal(f, d->retry_s);
+				break;
+			default:
+				put_decimal(f, d->warmup_s);
+			}
+			fputc('\n', f);
+		}
+		fputc('\n', f);
+	}
 	for (i = 0; i < sla->n; i++) {
 		const struct restack_sla_volume *v = &sla->vols[i];
 

@@ -74,12 +74,40 @@ struct restack_sla_volume {
 	unsigned int key_line[64];
 };
 
+/*
+ * The optional [daemon] section (`restack daemon`, Documentation/daemon.rst).
+ * Defaults are filled in whether or not the section is present; @present
+ * says whether it was.
+ */
+struct restack_sla_daemon {
+	bool present;
+	unsigned int line;		/* of the section header */
+	char *state_dir;		/* default "/run/restack" */
+	char *event_log;		/* default "<state_dir>/events.jsonl" */
+	double window_s;		/* SLA judging window, 0.1 .. 3600 */
+	uint32_t violation_windows;	/* missed in a row before acting */
+	uint32_t clear_windows;		/* met in a row before "met" again */
+	double profile_s;		/* profiling length, 1 .. 3600 */
+	double trace_sample_rate;	/* SHARDS rate of the profile, (0, 1] */
+	uint32_t fast_error_limit;	/* fast errors per window: degraded */
+	double fast_latency_limit_us;	/* 0: off */
+	double retry_s;			/* after a detach or "no stack" */
+	double warmup_s;		/* after attaching: SLA misses ignored */
+	uint64_t seen;
+	unsigned int key_line[16];
+};
+
 struct restack_sla {
 	struct restack_sla_volume *vols;
 	unsigned int n;
+	struct restack_sla_daemon daemon;
 };
 
 /*
+ * With a [daemon] section, fast_read_us and fast_write_us may be left out
+ * (the daemon measures the fast device); restack_recommend() then needs
+ * them filled in by its caller.
+ *
  * Parse @path ("-": stdin) or a string (@name names it in messages).
  * On failure *sla is empty (nothing to release) and err holds one line
  * "<name>: line <n>: ..." (or the section for missing keys).
