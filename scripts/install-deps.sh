@@ -15,6 +15,8 @@ PACKAGES=(
 	# tools
 	build-essential pkg-config clang libdevmapper-dev libkmod-dev
 	libinih-dev libzstd-dev libcmocka-dev valgrind
+	# documentation: scripts/lint.sh parses Documentation/*.rst
+	python3-docutils
 )
 
 missing=()

@@ -47,6 +47,24 @@ checkpatch -f $files || status=1
 # exist in userspace.  That one rule is waived there, nothing else.
 checkpatch --ignore PREFER_KERNEL_TYPES -f lib/*.[ch] || status=1
 
+echo "== reStructuredText (docutils): Documentation/*.rst"
+# A malformed table or directive renders as an error box: the docs are part
+# of the feature, so they must parse.  Debian's python3 (python3-docutils).
+for f in Documentation/*.rst; do
+	/usr/bin/python3 - "$f" <<'PY' || status=1
+import sys, docutils.core, docutils.utils
+path = sys.argv[1]
+try:
+    docutils.core.publish_doctree(open(path, encoding="utf-8").read(),
+                                  source_path=path,
+                                  settings_overrides={"report_level": 2,
+                                                      "halt_level": 2})
+except docutils.utils.SystemMessage as e:
+    print(e)
+    sys.exit(1)
+PY
+done
+
 if [ $status -eq 0 ]; then
 	echo "lint: clean"
 else
