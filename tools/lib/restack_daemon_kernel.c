@@ -419,60 +419,30 @@ static void real_profile_cancel(void *ctx, const char *vol)
 /* calibration and the analyzer                                      */
 /* ---------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 #define CALIBRATE_READS	256
 
+/*
+ * The fast device's latency, measured in the region the daemon carved
+ * for this volume (read-only; the analyzer's calibration).
+ */
 static int real_calibrate(void *ctx, const char *dev, uint64_t offset,
 			  uint64_t sectors, double *median_us, double *p99_us,
 			  struct restack_err *err)
 {
-	double lat[CALIBRATE_READS];
-	uint64_t blocks = sectors / 8, seed = 0x9e3779b97f4a7c15ULL;
-	void *buf = NULL;
-	unsigned int i;
-	int fd, r = 0;
+	struct restack_device d;
+	int r;
 
 	(void)ctx;
-	if (!blocks)
-		return restack_err_set(err, -EINVAL, "%s: empty calibration region", dev);
-	fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (fd < 0)
-		return restack_err_set(err, -errno, "%s: %s", dev, strerror(errno));
-	if (posix_memalign(&buf, 4096, 4096)) {
-		close(fd);
-		return restack_err_set(err, -ENOMEM, "out of memory");
-	}
-	for (i = 0; i < CALIBRATE_READS; i++) {
-		struct timespec a, b;
-		off_t pos;
-
-		seed ^= seed << 13;
-		seed ^= seed >> 7;
-		seed ^= seed << 17;
-		pos = (off_t)((offset + (seed % blocks) * 8) * 512);
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		if (pread(fd, buf, 4096, pos) != 4096) {
-			r = restack_err_set(err, -EIO, "%s: calibration read at %lld failed: %s",
-					    dev, (long long)pos, strerror(errno));
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		lat[i] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
-	}
-	free(buf);
-	close(fd);
+	memset(&d, 0, sizeof(d));
+	r = restack_device_calibrate_region(&d, dev, offset * 512, sectors * 512,
+					    CALIBRATE_READS, err);
 	if (r)
 		return r;
-	qsort(lat, CALIBRATE_READS, sizeof(lat[0]), cmp_double);
-	*median_us = lat[CALIBRATE_READS / 2] > 1 ? lat[CALIBRATE_READS / 2] : 1;
-	*p99_us = lat[CALIBRATE_READS * 99 / 100];
-	if (*p99_us < *median_us)
+	*median_us = restack_ldist_quantile(&d.read, 0.5) / 1000;
+	*p99_us = restack_ldist_quantile(&d.read, 0.99) / 1000;
+	if (!(*median_us >= 1))
+		*median_us = 1;
+	if (!(*p99_us >= *median_us))
 		*p99_us = *median_us;
 	return 0;
 }

@@ -583,8 +583,10 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int restack_device_calibrate(struct restack_device *dev, const char *path,
-			     unsigned int n, struct restack_err *err)
+int restack_device_calibrate_region(struct restack_device *dev,
+				    const char *path, uint64_t offset,
+				    uint64_t len, unsigned int n,
+				    struct restack_err *err)
 {
 	uint64_t hist[RESTACK_REP_LAT_BUCKETS] = { 0 };
 	uint64_t size = 0, blocks, x = 0x9e3779b97f4a7c15ULL, t0, start;
@@ -615,10 +617,19 @@ int restack_device_calibrate(struct restack_device *dev, const char *path,
 				    "%s: neither a block device nor a regular file", path);
 		goto out;
 	}
-	blocks = size / RESTACK_CALIB_BYTES;
+	if (offset > size || (len && len > size - offset)) {
+		r = restack_err_set(err, -EINVAL,
+				    "%s: calibration region %llu+%llu lies beyond its %llu bytes",
+				    path, (unsigned long long)offset,
+				    (unsigned long long)len, (unsigned long long)size);
+		goto out;
+	}
+	if (!len)
+		len = size - offset;
+	blocks = len / RESTACK_CALIB_BYTES;
 	if (!blocks) {
-		r = restack_err_set(err, -EINVAL, "%s: smaller than %u bytes", path,
-				    RESTACK_CALIB_BYTES);
+		r = restack_err_set(err, -EINVAL, "%s: calibration region smaller than %u bytes",
+				    path, RESTACK_CALIB_BYTES);
 		goto out;
 	}
 	if (posix_memalign(&buf, RESTACK_CALIB_BYTES, RESTACK_CALIB_BYTES)) {
@@ -635,11 +646,11 @@ int restack_device_calibrate(struct restack_device *dev, const char *path,
 		x ^= x << 17;
 		t0 = mono_ns();
 		got = pread(fd, buf, RESTACK_CALIB_BYTES,
-			    (off_t)((x % blocks) * RESTACK_CALIB_BYTES));
+			    (off_t)(offset + (x % blocks) * RESTACK_CALIB_BYTES));
 		if (got != (ssize_t)RESTACK_CALIB_BYTES) {
 			r = restack_err_set(err, got < 0 ? -errno : -EIO,
 					    "%s: read at %llu: %s", path,
-					    (unsigned long long)((x % blocks) *
+					    (unsigned long long)(offset + (x % blocks) *
 								 RESTACK_CALIB_BYTES),
 					    got < 0 ? strerror(errno) : "short read");
 			goto out;
@@ -659,6 +670,12 @@ out:
 	free(buf);
 	close(fd);
 	return r;
+}
+
+int restack_device_calibrate(struct restack_device *dev, const char *path,
+			     unsigned int n, struct restack_err *err)
+{
+	return restack_device_calibrate_region(dev, path, 0, 0, n, err);
 }
 
 static void default_sizes(const struct restack_sla_volume *sla, uint32_t block,

@@ -77,7 +77,15 @@ struct restack_device {
  * read-only.  It never writes: @dev->write is set to the read
  * distribution (an assumption, said so in @dev->source).  No capacity
  * (@dev->iops = 0).  Errors name the path and the system call.
+ *
+ * The reads fall in [@offset, @offset + @len) bytes of @path; @len 0
+ * means to its end (the daemon reads only the region it carved).
  */
+int restack_device_calibrate_region(struct restack_device *dev,
+				    const char *path, uint64_t offset,
+				    uint64_t len, unsigned int n,
+				    struct restack_err *err);
+/* The whole of @path. */
 int restack_device_calibrate(struct restack_device *dev, const char *path,
 			     unsigned int n, struct restack_err *err);
 
