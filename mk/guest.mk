@@ -12,16 +12,20 @@
 VM_RESULTS ?= build/vm-results
 VM_TESTS ?=
 
-.PHONY: vm-check vm-image vm-shell demo
+.PHONY: vm-check vm-image vm-shell demo bench-progs
 
-vm-image: modules tools
+# Test helpers the guest image stages from bench/ (crashio for 53-cache-crash).
+bench-progs:
+	$(MAKE) -C bench
+
+vm-image: modules tools bench-progs
 	scripts/guest-image.sh
 
-vm-check: deps modules tools
+vm-check: deps modules tools bench-progs
 	scripts/guest-test.sh -o $(VM_RESULTS) $(VM_TESTS)
 
-vm-shell: modules tools
+vm-shell: modules tools bench-progs
 	scripts/guest-run.sh --shell
 
-demo: deps modules tools
+demo: deps modules tools bench-progs
 	scripts/guest-demo.sh

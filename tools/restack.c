@@ -18,6 +18,7 @@
 #include "restack_trace_cmd.h"
 #include "restack_analyze_cmd.h"
 #include "restack_daemon_cmd.h"
+#include "restack_replay_cmd.h"
 
 static void restack_report(const struct restack_err *err)
 {
@@ -298,6 +299,7 @@ int main(int argc, char *argv[])
 		case RESTACK_CMD_REPORT:
 		case RESTACK_CMD_RECOMMEND: rc = restack_analyze_cmd_run(&cmd); break;
 		case RESTACK_CMD_DAEMON:  rc = restack_daemon_cmd_run(&cmd); break;
+		case RESTACK_CMD_REPLAY:  rc = restack_replay_cmd_run(&cmd); break;
 		default:
 			restack_err_set(&err, -EINVAL, "internal error: command %d",
 					(int)cmd.id);

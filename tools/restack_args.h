@@ -33,6 +33,7 @@ enum restack_cmd_id {
 	RESTACK_CMD_REPORT,
 	RESTACK_CMD_RECOMMEND,
 	RESTACK_CMD_DAEMON,	/* restack_daemon_cmd.c parses the arguments */
+	RESTACK_CMD_REPLAY,	/* restack_replay_cmd.c parses the arguments */
 	RESTACK_NR_CMDS
 };
 
@@ -88,6 +89,8 @@ const char *restack_cmd_name(enum restack_cmd_id id);
  *        restack_analyze_args_parse
  *   restack daemon <args...>                  likewise, parsed by
  *        restack_daemon_args_parse
+ *   restack replay <args...>                   likewise, parsed by
+ *        restack_replay_args_parse
  * Names, policy names, --size and policy args/words are validated here.
  */
 int restack_args_parse(int argc, char *const argv[], struct restack_cmd *cmd,

@@ -22,6 +22,11 @@
  *  - REQ_PREFLUSH and REQ_FUA writes in write-back complete only after a
  *    commit (which flushes the origin first), so every write acknowledged
  *    before them is found after a crash;
+ *  - in every mode, a flush or FUA write that makes origin data durable
+ *    waits for a commit while a dropped mapping of an older cached copy is
+ *    uncommitted (a crash would otherwise bring the old copy back), and in
+ *    write-through flushes and FUA writes also wait for one, which makes
+ *    the fast-device copies of acknowledged writes durable;
  *  - a block becomes clean in metadata only in a commit that has first
  *    flushed the origin holding its written-back data.
  */
@@ -135,6 +140,12 @@ struct cache {
 	struct rs_seq seq;
 	u32 free_head, nr_free;
 	u32 pending_head, nr_pending;	/* freed, awaiting a commit */
+	/*
+	 * Blocks invalidated since the last commit began: committed metadata
+	 * still maps their origin blocks to their old data, so a flush or FUA
+	 * write that makes newer origin data durable must wait for a commit.
+	 */
+	u32 uncommitted_drops;
 	u64 nr_valid, nr_dirty, nr_lost;
 	bool cleaning;			/* no new dirty data */
 	bool fast_failed;		/* stop using the fast device */
@@ -161,6 +172,12 @@ struct cache {
 		u64 promote_throttled;	/* misses not promoted: too many in flight */
 	} stats;
 
+	/*
+	 * Per-device I/O counts and summed latencies for the control loop
+	 * (status fast_ios= ...).  Per-CPU: origin completions take no lock.
+	 */
+	struct cache_lat __percpu *lat;
+
 	struct mutex commit_lock;	/* one commit at a time */
 	void *page_buf;
 	struct dm_kcopyd_client *kcopyd;
@@ -171,10 +188,17 @@ struct cache {
 	struct bio_set bs;		/* write-through clones */
 };
 
+/* Bios sent to each device and their summed latencies (ns). */
+struct cache_lat {
+	u64 fast_ios, fast_ns;
+	u64 origin_ios, origin_ns;
+};
+
 /* A write-through copy of a bio, sent to the fast device. */
 struct wt_clone {
 	struct cache *cache;
 	struct bio *parent;
+	unsigned long start_ns;
 	u32 cblock;
 	struct bio clone;		/* last: bioset front_pad */
 };
@@ -303,6 +327,7 @@ static void invalidate_block(struct cache *c, u32 i)
 	b->flags = 0;
 	meta_set(c, i, 0, 0);
 	list_push(c, &c->pending_head, &c->nr_pending, i);
+	c->uncommitted_drops++;
 }
 
 /* Drop @oblock from the cache, whatever block holds it. */
@@ -397,6 +422,16 @@ static void to_fast(struct cache *c, struct bio *bio, struct dm_restack_io *io,
 	pin_update(c, i);
 	bio->bi_iter.bi_sector = fast_sector(c, i, bio);
 	bio_set_dev(bio, c->fast);
+	/*
+	 * A FUA write that completes after a commit needs no FUA of its own:
+	 * the commit flushes the fast device (and first the origin).  Without
+	 * it the device (and dm-log-writes, which logs FUA writes at once but
+	 * plain ones only at the next flush) would see this write overtake an
+	 * earlier plain write to the same block.  A retry on the origin
+	 * restores it (io->opf).
+	 */
+	if (flags & IO_NEED_COMMIT)
+		bio->bi_opf &= ~REQ_FUA;
 	set_io(io, i, flags | IO_FAST);
 }
 
@@ -586,6 +621,24 @@ static struct cache *to_cache(struct dm_restack_policy *p)
 	return container_of(p, struct cache, policy);
 }
 
+/*
+ * Account one completed bio of the fast or origin device, submitted at
+ * @start (ktime_get_ns(), kept in an unsigned long: the difference is
+ * right modulo its width, which on 32 bits covers latencies below 4 s).
+ */
+static void lat_account(struct cache *c, bool fast, unsigned long start)
+{
+	unsigned long ns = (unsigned long)ktime_get_ns() - start;
+
+	if (fast) {
+		this_cpu_inc(c->lat->fast_ios);
+		this_cpu_add(c->lat->fast_ns, ns);
+	} else {
+		this_cpu_inc(c->lat->origin_ios);
+		this_cpu_add(c->lat->origin_ns, ns);
+	}
+}
+
 static void wt_clone_endio(struct bio *bio);
 
 /* Send a write-through copy of @bio to block @i; false if we cannot. */
@@ -600,6 +653,7 @@ static bool submit_wt_clone(struct cache *c, struct bio *bio, u32 i)
 	wt->cache = c;
 	wt->parent = bio;
 	wt->cblock = i;
+	wt->start_ns = (unsigned long)ktime_get_ns();
 	clone->bi_iter.bi_sector = fast_sector(c, i, bio);
 	/* The origin write carries FUA; a clean copy needs no durability. */
 	clone->bi_opf &= ~(REQ_FUA | REQ_PREFLUSH);
@@ -655,10 +709,31 @@ static int cache_route(struct cache *c, struct bio *bio,
 	}
 	if (r == ROUTE_DEFER)
 		bio_list_add(&c->deferred, bio);
+	/*
+	 * A FUA write to the origin is durable on completion, but a crash
+	 * must not bring back a cached copy older than it: complete it only
+	 * after a commit if a dropped mapping is not committed yet, and in
+	 * wt always (the commit also makes its fast-device copy durable).
+	 */
+	if ((r == ROUTE_ORIGIN || r == ROUTE_ORIGIN_WT) &&
+	    op_is_write(bio_op(bio)) && (bio->bi_opf & REQ_FUA) &&
+	    (r == ROUTE_ORIGIN_WT || c->uncommitted_drops)) {
+		io->policy_data[0] |= IO_NEED_COMMIT;
+		/* The commit flushes the origin first: as in to_fast(). */
+		bio->bi_opf &= ~REQ_FUA;
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	if (job)
 		kick(c);
+	/*
+	 * The device's latency starts now (not at map: deferral is ours).  A
+	 * write-through write is not timed here: it completes only with its
+	 * fast-device copy (timed in wt_clone_endio), so its end would show
+	 * the slower of the two devices, not the origin.
+	 */
+	if (r == ROUTE_FAST || r == ROUTE_ORIGIN)
+		io->policy_data[1] = (unsigned long)ktime_get_ns();
 
 	switch (r) {
 	case ROUTE_DEFER:
@@ -720,6 +795,7 @@ static void wt_clone_endio(struct bio *bio)
 	unsigned long flags;
 	bool filled = false;
 
+	lat_account(c, true, wt->start_ns);
 	spin_lock_irqsave(&c->lock, flags);
 	b->inflight--;
 	if (bio->bi_status) {
@@ -761,13 +837,24 @@ static int cache_map(struct dm_restack_policy *p, struct bio *bio,
 	unsigned long flags;
 
 	set_io(io, 0, 0);
+	io->policy_data[1] = 0;		/* not timed unless routed */
 	io->result = DM_RESTACK_RESULT_ORIGIN;
 
 	if (bio->bi_opf & REQ_PREFLUSH) {
-		/* Write-back must commit its metadata; the others just flush. */
-		if (c->mode != MODE_WB)
-			return DM_MAPIO_REMAPPED;
+		/*
+		 * A flush completes after a commit (which flushes the origin,
+		 * then the fast device): in wb always; in wt while the fast
+		 * device is in use, since write-through copies of acknowledged
+		 * writes must be durable before their blocks are trusted after
+		 * a crash; in wa only if dropped mappings are not committed
+		 * yet.  Otherwise it only flushes the origin.
+		 */
 		spin_lock_irqsave(&c->lock, flags);
+		if (c->mode != MODE_WB && c->uncommitted_drops == 0 &&
+		    (c->mode != MODE_WT || c->fast_failed)) {
+			spin_unlock_irqrestore(&c->lock, flags);
+			return DM_MAPIO_REMAPPED;
+		}
 		bio_list_add(&c->deferred, bio);
 		spin_unlock_irqrestore(&c->lock, flags);
 		kick(c);
@@ -806,13 +893,26 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 	unsigned long flags;
 	bool retry = false, commit = false;
 
+	/* Timed once: a bio completed after a commit comes back here. */
+	if (io->policy_data[1] && !(f & IO_COMMITTED)) {
+		lat_account(c, f & IO_FAST, io->policy_data[1]);
+		io->policy_data[1] = 0;
+	}
 	if (!(f & IO_FAST)) {
 		if (*error && !(f & IO_RETRIED)) {
 			spin_lock_irqsave(&c->lock, flags);
 			c->stats.origin_errors++;
 			spin_unlock_irqrestore(&c->lock, flags);
 		}
-		return DM_ENDIO_DONE;
+		if (*error || !(f & IO_NEED_COMMIT) || (f & IO_COMMITTED))
+			return DM_ENDIO_DONE;
+		/* A FUA write that must wait for a commit (cache_route). */
+		spin_lock_irqsave(&c->lock, flags);
+		io->policy_data[0] |= IO_COMMITTED;
+		bio_list_add(&c->after_commit, bio);
+		spin_unlock_irqrestore(&c->lock, flags);
+		kick(c);
+		return DM_ENDIO_INCOMPLETE;
 	}
 	if (f & IO_COMMITTED)
 		return DM_ENDIO_DONE;
@@ -866,14 +966,18 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 
 static int meta_io(struct cache *c, sector_t sector, void *buf, blk_opf_t op)
 {
+	unsigned long start = (unsigned long)ktime_get_ns();
 	struct bio_vec bvec;
 	struct bio bio;
+	int r;
 
 	bio_init(&bio, c->fast, &bvec, 1, op);
 	bio.bi_iter.bi_sector = sector;
 	__bio_add_page(&bio, virt_to_page(buf), RESTACK_CACHE_PAGE_SIZE,
 		       offset_in_page(buf));
-	return submit_bio_wait(&bio);
+	r = submit_bio_wait(&bio);
+	lat_account(c, true, start);
+	return r;
 }
 
 /*
@@ -939,6 +1043,7 @@ static int __cache_commit(struct cache *c, bool clean)
 	pending = c->pending_head;
 	c->pending_head = CB_NONE;
 	c->nr_pending = 0;
+	c->uncommitted_drops = 0;
 	bio_list_merge(&done, &c->after_commit);
 	bio_list_init(&c->after_commit);
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -983,6 +1088,7 @@ out:
 	if (r) {
 		/* Nothing was committed: pages and blocks stay pending. */
 		bitmap_or(c->dirty_pages, c->dirty_pages, changed, nr_pages);
+		c->uncommitted_drops++;
 		fast_failed_locked(c);
 	} else {
 		c->stats.commits++;
@@ -1197,7 +1303,9 @@ static void resubmit_to_origin(struct cache *c, struct bio *bio)
 
 	bio->bi_iter = io->policy_iter;
 	bio->bi_status = BLK_STS_OK;
+	bio->bi_opf |= io->opf & REQ_FUA;
 	bio_set_dev(bio, c->origin);
+	io->policy_data[1] = (unsigned long)ktime_get_ns();
 	submit_bio_noacct(bio);
 }
 
@@ -1808,6 +1916,7 @@ static void cache_free(struct cache *c)
 	bioset_exit(&c->bs);
 	free_state(c);
 	kfree(c->page_buf);
+	free_percpu(c->lat);
 	kfree(c);
 }
 
@@ -1847,9 +1956,10 @@ static struct dm_restack_policy *cache_create(struct dm_restack_volume *vol,
 		goto bad;
 
 	c->page_buf = kmalloc(RESTACK_CACHE_PAGE_SIZE, GFP_KERNEL);
+	c->lat = alloc_percpu(struct cache_lat);
 	c->wq = alloc_workqueue("restack-cache", WQ_MEM_RECLAIM, 0);
 	c->kcopyd = dm_kcopyd_client_create(NULL);
-	if (!c->page_buf || !c->wq || IS_ERR(c->kcopyd)) {
+	if (!c->page_buf || !c->lat || !c->wq || IS_ERR(c->kcopyd)) {
 		if (IS_ERR(c->kcopyd))
 			c->kcopyd = NULL;
 		*error = "cache: out of memory";
@@ -2014,8 +2124,18 @@ static unsigned int cache_status(struct dm_restack_policy *p, char *result,
 				 unsigned int maxlen, unsigned int sz)
 {
 	struct cache *c = to_cache(p);
+	struct cache_lat lat = { 0 };
 	unsigned long flags;
+	int cpu;
 
+	for_each_possible_cpu(cpu) {
+		const struct cache_lat *l = per_cpu_ptr(c->lat, cpu);
+
+		lat.fast_ios += READ_ONCE(l->fast_ios);
+		lat.fast_ns += READ_ONCE(l->fast_ns);
+		lat.origin_ios += READ_ONCE(l->origin_ios);
+		lat.origin_ns += READ_ONCE(l->origin_ns);
+	}
 	spin_lock_irqsave(&c->lock, flags);
 	DMEMIT(" cache_mode=%s block_size=%u blocks=%llu cached=%llu dirty=%llu free=%u",
 	       mode_names[c->mode], c->block_sectors << SECTOR_SHIFT,
@@ -2032,6 +2152,9 @@ static unsigned int cache_status(struct dm_restack_policy *p, char *result,
 	DMEMIT(" no_free_block=%llu promoting_hits=%llu promote_throttled=%llu",
 	       c->stats.no_free_block, c->stats.promoting_hits,
 	       c->stats.promote_throttled);
+	DMEMIT(" fast_ios=%llu fast_lat_us=%llu origin_ios=%llu origin_lat_us=%llu",
+	       lat.fast_ios, div_u64(lat.fast_ns, NSEC_PER_USEC),
+	       lat.origin_ios, div_u64(lat.origin_ns, NSEC_PER_USEC));
 	DMEMIT(" fast_state=%s replacement=%s", c->fast_failed ? "failed" : "ok",
 	       rs_repl_name(c->replacement));
 	if (c->cleaning)

@@ -10,7 +10,7 @@
 # timeout: 540
 . /tests/vm/lib.sh
 
-plan 27
+plan 30
 load_modules dm-mod dm-restack
 nullb_create origin 256
 nullb_create fastdev 64
@@ -27,6 +27,9 @@ for mode in wt wa wb; do
 		--iodepth=16 --size=200M --io_size=64M --rw=randread --random_distribution=zipf:1.2
 	hits=$(vol_stat vol read_hits)
 	like "$hits" '^[1-9][0-9]*$' "$mode: read hits counted ($hits)"
+	io="$(vol_stat vol fast_ios) $(vol_stat vol fast_lat_us) $(vol_stat vol origin_ios) $(vol_stat vol origin_lat_us)"
+	like "$io" '^[1-9][0-9]* [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' \
+		"$mode: per-device I/O and latency counters move (fast_ios fast_lat_us origin_ios origin_lat_us: $io)"
 	[ "$mode" = wb ] || check "$mode: detach" msg vol detach
 done
 
