@@ -15,6 +15,8 @@ PACKAGES=(
 	# tools
 	build-essential pkg-config clang libdevmapper-dev libkmod-dev
 	libinih-dev libzstd-dev libcmocka-dev valgrind
+	# plots: restack report --plot, make demo (pngcairo)
+	gnuplot-nox
 )
 
 missing=()
