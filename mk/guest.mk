@@ -4,7 +4,9 @@
 #   make vm-check VM_TESTS="01-smoke 04-flush-fua-discard"
 #   make vm-image                 (re)build the guest kernel + initramfs only
 #   make vm-shell                 interactive guest shell (debugging)
-#   make demo                     boots a guest and shows a volume at work
+#   make demo                     restackd meets an SLA, then survives a fast-device
+#                                 fault (plots in build/demo/)
+#   make demo-plot                redraw build/demo/ from the last demo run
 #
 # The base image is cached in $(RESTACK_CACHE)/guest; results go to
 # $(VM_RESULTS) (console.log, output.txt, dmesg.txt per test).
@@ -29,3 +31,9 @@ vm-shell: modules tools bench-progs
 
 demo: deps modules tools bench-progs
 	scripts/guest-demo.sh
+
+# Redraw the demo's timeline and plots (build/demo/) from the last run's
+# results (build/vm-results/demo/) without booting a guest.
+.PHONY: demo-plot
+demo-plot:
+	scripts/demo-plot.sh build/vm-results/demo build/demo

@@ -17,6 +17,8 @@ PACKAGES=(
 	libinih-dev libzstd-dev libcmocka-dev valgrind
 	# documentation: scripts/lint.sh parses Documentation/*.rst
 	python3-docutils
+	# plots: restack report --plot, make demo (pngcairo)
+	gnuplot-nox
 )
 
 missing=()
