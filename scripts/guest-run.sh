@@ -116,6 +116,14 @@ done
 
 append="console=ttyS0 loglevel=5 panic=-1 log_buf_len=4M restack.timeout=$TIMEOUT"
 append+=" tsc=reliable no_timer_check mitigations=off"
+# Under TCG the guest's TSC is the host's TSC.  The guest calibrates it
+# against the emulated PIT or HPET, which under host load has gone wrong
+# (one boot's clock ran 4x fast, and its watchdog fired): when the host
+# knows its TSC rate, hand it over instead.
+if grep -qw tsc_known_freq /proc/cpuinfo && grep -qw constant_tsc /proc/cpuinfo; then
+	tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	[ -n "$tsc_khz" ] && [ "$tsc_khz" -gt 0 ] && append+=" tsc_early_khz=$tsc_khz"
+fi
 [ "$SHELLMODE" = 1 ] && append+=" restack.shell=1"
 
 qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 2048

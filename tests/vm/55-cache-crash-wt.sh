@@ -5,7 +5,7 @@
 # copies must never be older than what was acknowledged: flushes and FUA
 # writes complete only after a commit has made the copies durable.
 # disks: log=1G
-# timeout: 2400
+# timeout: 720
 CRASH_MODE=wt
 CRASH_OPS=800
 CRASH_MIN_POINTS=100
