@@ -4,16 +4,20 @@
 # bench.sh - the benchmarks behind Documentation/performance.rst.
 #   1. restack's overhead against dm-linear (issue 2), in a guest;
 #   2. tracing's overhead: full, sampled, blktrace (issue 3), in a guest;
-#   3. the analyzer's accuracy, speed and memory (issue 4), on the host.
+#   3. the analyzer's accuracy, speed and memory (issue 4), on the host;
+#   4. the cache policy against dm-cache, bcache and dm-writecache (issue
+#      5), in a guest (about 20-25 minutes).
 # Each guest run alternates the compared devices inside one boot (see
 # bench/README.md).  Results: build/bench/{overhead,tracing}/bench/ and the
-# analyzer's output; the summaries are printed at the end.
-# BENCH_PARTS selects parts: "overhead tracing analyzer" (default all).
+# analyzer's output; build/bench/cache/cache/ and its report.txt; the
+# summaries are printed at the end.
+# BENCH_PARTS_RUN selects parts: "overhead tracing analyzer cache" (default
+# all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 parts=${BENCH_PARTS_RUN:-}
-[ -n "$parts" ] || parts="overhead tracing analyzer"
+[ -n "$parts" ] || parts="overhead tracing analyzer cache"
 make -s -C bench
 for p in $parts; do
 	case $p in
@@ -26,8 +30,17 @@ for p in $parts; do
 	analyzer)
 		make -s -C tools bench
 		;;
+	cache)
+		# the guest's exit status says whether every visit ran; the
+		# report is written either way, so that a partial run can be read
+		rc=0
+		nice -n -10 scripts/guest-run.sh -o build/bench/cache bench/bench-cache.sh || rc=$?
+		python3 bench/cache-report.py build/bench/cache/cache \
+			--rst build/bench/cache/cache/report.txt >/dev/null
+		[ "$rc" = 0 ] || { echo "bench.sh: cache part failed ($rc)" >&2; exit "$rc"; }
+		;;
 	*)
-		echo "bench.sh: unknown part '$p' (overhead, tracing, analyzer)" >&2
+		echo "bench.sh: unknown part '$p' (overhead, tracing, analyzer, cache)" >&2
 		exit 2
 		;;
 	esac
@@ -36,4 +49,10 @@ for p in overhead tracing; do
 	f=build/bench/$p/bench/summary.txt
 	[ -f "$f" ] && { echo "== $p ($f)"; cat "$f"; }
 done
+case " $parts " in
+*" cache "*)
+	f=build/bench/cache/cache/report.txt
+	[ -f "$f" ] && { echo "== cache ($f)"; cat "$f"; }
+	;;
+esac
 exit 0

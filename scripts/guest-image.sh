@@ -27,7 +27,8 @@ dm-writecache null_blk brd loop configfs virtio_ring virtio virtio_pci_legacy_de
 virtio_pci_modern_dev virtio_pci virtio_blk 9pnet 9pnet_virtio 9p crc32c_generic
 libcrc32c bcache ext4"
 # Userspace programs copied from the host (with their shared libraries).
-GUEST_PROGS="dmsetup fio blktrace blkparse blkdiscard losetup mkfs.ext4 swapon swapoff mkswap kmod"
+GUEST_PROGS="dmsetup fio blktrace blkparse blkdiscard losetup mkfs.ext4 swapon swapoff mkswap kmod
+make-bcache"
 
 exec 9>"$G/.lock"
 flock 9
@@ -77,7 +78,7 @@ progs=""
 [ -x /usr/bin/busybox ] || die "/usr/bin/busybox not found (apt-get install busybox-static)"
 for p in $GUEST_PROGS; do
 	path=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$p") ||
-		die "$p not found on the host (apt-get install dmsetup fio blktrace util-linux mount e2fsprogs)"
+		die "$p not found on the host (apt-get install dmsetup fio blktrace util-linux mount e2fsprogs bcache-tools)"
 	# staged under the name it is called by (mkfs.ext4 -> mke2fs is a
 	# link on the host; the copy must keep the name, mke2fs reads argv[0])
 	progs="$progs $path"

@@ -12,6 +12,8 @@ PACKAGES=(
 	bc flex bison python3 libelf-dev libssl-dev
 	# the guest: QEMU, busybox, and what runs inside
 	qemu-system-x86 busybox-static fio blktrace dmsetup kmod cpio xz-utils
+	# the cache benchmark's bcache stack (make-bcache in the guest)
+	bcache-tools
 	# tools
 	build-essential pkg-config clang libdevmapper-dev libkmod-dev
 	libinih-dev libzstd-dev libcmocka-dev valgrind
