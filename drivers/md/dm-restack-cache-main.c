@@ -159,6 +159,12 @@ struct cache {
 
 	/* The committed metadata image: entries, and pages to write. */
 	struct restack_cache_entry_disk *entries;
+	/*
+	 * What a commit writes: the changed pages of @entries, copied
+	 * together under @lock when the commit begins, so that one commit
+	 * is one consistent image (under commit_lock).
+	 */
+	struct restack_cache_entry_disk *commit_snap;
 	unsigned long *dirty_pages;
 	u8 *latest_slot;		/* slot of each page's newest commit */
 	u64 commit_seq;
@@ -261,15 +267,22 @@ static void meta_set(struct cache *c, u32 i, u64 oblock, u32 flags)
 	set_bit(i / RESTACK_CACHE_ENTRIES_PER_PAGE, c->dirty_pages);
 }
 
+/*
+ * A block still being filled is recorded as empty: a commit may run before
+ * its data reaches the fast device, and after a crash the entry would
+ * point at whatever the block held before.  The fill's completion records
+ * it (cache_end_io), before the write is acknowledged.
+ */
 static void meta_set_from_block(struct cache *c, u32 i)
 {
 	struct cblock *b = cb(c, i);
 	u32 flags = 0;
 
-	if (b->flags & CB_VALID)
+	if ((b->flags & CB_VALID) && !(b->flags & CB_FILLING)) {
 		flags |= RESTACK_CACHE_ENTRY_VALID;
-	if (b->flags & CB_DIRTY)
-		flags |= RESTACK_CACHE_ENTRY_DIRTY;
+		if (b->flags & CB_DIRTY)
+			flags |= RESTACK_CACHE_ENTRY_DIRTY;
+	}
 	meta_set(c, i, flags ? b->oblock : 0, flags);
 }
 
@@ -921,8 +934,10 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 	b = cb(c, i);
 	b->inflight--;
 	if (!*error) {
-		if (f & IO_FILLING)
+		if (f & IO_FILLING) {
 			b->flags &= ~CB_FILLING;
+			meta_set_from_block(c, i);
+		}
 		if (f & IO_NEED_COMMIT)
 			commit = true;
 	} else if (bio_data_dir(bio) == READ && !(b->flags & CB_DIRTY)) {
@@ -1040,6 +1055,16 @@ static int __cache_commit(struct cache *c, bool clean)
 	spin_lock_irqsave(&c->lock, flags);
 	bitmap_copy(changed, c->dirty_pages, nr_pages);
 	bitmap_zero(c->dirty_pages, nr_pages);
+	/*
+	 * Encoding page by page from the live entries would mix moments: a
+	 * block evicted and re-admitted elsewhere between two pages' encoding
+	 * was committed at both places (the crash test found an origin block
+	 * mapped twice).  Pages changed after this copy go to the next commit.
+	 */
+	for_each_set_bit(page, changed, nr_pages)
+		memcpy(&c->commit_snap[page * RESTACK_CACHE_ENTRIES_PER_PAGE],
+		       &c->entries[page * RESTACK_CACHE_ENTRIES_PER_PAGE],
+		       RESTACK_CACHE_ENTRIES_PER_PAGE * sizeof(*c->entries));
 	pending = c->pending_head;
 	c->pending_head = CB_NONE;
 	c->nr_pending = 0;
@@ -1057,11 +1082,9 @@ static int __cache_commit(struct cache *c, bool clean)
 	for_each_set_bit(page, changed, nr_pages) {
 		unsigned int slot = !c->latest_slot[page];
 
-		spin_lock_irqsave(&c->lock, flags);
 		restack_cache_page_encode(c->page_buf, page, c->geo.format_id,
-					  seq, &c->entries[page *
+					  seq, &c->commit_snap[page *
 					  RESTACK_CACHE_ENTRIES_PER_PAGE]);
-		spin_unlock_irqrestore(&c->lock, flags);
 		r = meta_io(c, restack_cache_page_sector(page, slot),
 			    c->page_buf, REQ_OP_WRITE | REQ_SYNC);
 		if (r)
@@ -1624,12 +1647,14 @@ static void free_state(struct cache *c)
 	kvfree(c->repl_mem);
 	kvfree(c->slot_phys);
 	kvfree(c->entries);
+	kvfree(c->commit_snap);
 	bitmap_free(c->dirty_pages);
 	kvfree(c->latest_slot);
 	c->blocks = NULL;
 	c->repl_mem = NULL;
 	c->slot_phys = NULL;
 	c->entries = NULL;
+	c->commit_snap = NULL;
 	c->dirty_pages = NULL;
 	c->latest_slot = NULL;
 }
@@ -1658,10 +1683,13 @@ static int alloc_state(struct cache *c)
 	c->entries = kvcalloc((size_t)c->geo.meta_pages *
 			      RESTACK_CACHE_ENTRIES_PER_PAGE,
 			      sizeof(*c->entries), GFP_KERNEL);
+	c->commit_snap = kvcalloc((size_t)c->geo.meta_pages *
+				  RESTACK_CACHE_ENTRIES_PER_PAGE,
+				  sizeof(*c->commit_snap), GFP_KERNEL);
 	c->dirty_pages = bitmap_zalloc(c->geo.meta_pages, GFP_KERNEL);
 	c->latest_slot = kvzalloc(c->geo.meta_pages, GFP_KERNEL);
 	if (!c->repl_mem || !c->slot_phys || !c->blocks || !c->entries ||
-	    !c->dirty_pages || !c->latest_slot) {
+	    !c->commit_snap || !c->dirty_pages || !c->latest_slot) {
 		free_state(c);
 		return -ENOMEM;
 	}
