@@ -778,20 +778,45 @@ void rs_seq_init(struct rs_seq *s, u64 cutoff_bytes)
 	s->cutoff_bytes = cutoff_bytes;
 }
 
+/* Is stream entry @i unused, or over (unused for RS_SEQ_STALE requests)? */
+static bool rs_seq_stale(const struct rs_seq *s, u32 i)
+{
+	return !s->s[i].used || s->clock - s->s[i].used > RS_SEQ_STALE;
+}
+
+/*
+ * Should a new stream take entry @i rather than @v?  Stale entries first
+ * (least recently used among them), then the shortest run.  Random
+ * requests each start a one-request stream, so they replace one another
+ * and leave an established scan alone: with least-recently-used alone,
+ * a zipf job's hits next to a scan pushed the scan's stream out before
+ * it reached the cutoff (bench/cache-seq-cutoff.sh).
+ */
+static bool rs_seq_better_victim(const struct rs_seq *s, u32 i, u32 v)
+{
+	bool si = rs_seq_stale(s, i), sv = rs_seq_stale(s, v);
+
+	if (si != sv)
+		return si;
+	if (!si && s->s[i].run_bytes != s->s[v].run_bytes)
+		return s->s[i].run_bytes < s->s[v].run_bytes;
+	return s->s[i].used < s->s[v].used;
+}
+
 bool rs_seq_observe(struct rs_seq *s, u64 sector, u32 nr_sectors)
 {
-	u32 i, lru = 0;
+	u32 i, victim = 0;
 	u64 bytes = (u64)nr_sectors << 9;
 
 	s->clock++;
 	for (i = 0; i < RS_SEQ_STREAMS; i++) {
 		if (s->s[i].used && s->s[i].next_sector == sector)
 			break;
-		if (s->s[i].used < s->s[lru].used)
-			lru = i;
+		if (rs_seq_better_victim(s, i, victim))
+			victim = i;
 	}
 	if (i == RS_SEQ_STREAMS) {
-		i = lru;
+		i = victim;
 		s->s[i].run_bytes = 0;
 	}
 	s->s[i].next_sector = sector + nr_sectors;

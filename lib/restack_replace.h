@@ -178,12 +178,15 @@ bool rs_repl_slot_key(const struct rs_repl *r, u32 slot, u64 *key);
 /* ---------------------------------------------------------------- */
 
 #define RS_SEQ_STREAMS	16
+#define RS_SEQ_STALE	4096	/* requests: a stream unused this long is over */
 
 /*
  * Recent streams: a request continuing one (starting where it ended)
- * adds to its run; any other request starts a new stream in the least
- * recently used entry.  With cutoff_bytes > 0, a request whose stream
- * has run at least cutoff_bytes (itself included) is sequential.
+ * adds to its run; any other request starts a new stream, in an unused
+ * or stale entry if there is one, else in the entry with the shortest
+ * run (least recently used among equals), so random requests do not
+ * push out a scan.  With cutoff_bytes > 0, a request whose stream has
+ * run at least cutoff_bytes (itself included) is sequential.
  */
 struct rs_seq {
 	u64 cutoff_bytes;

@@ -558,10 +558,20 @@ static void test_seq(void **state)
 	/* an interleaved random request does not break the stream */
 	assert_false(rs_seq_observe(&s, 5, 8));
 	assert_true(rs_seq_observe(&s, 1000 + 16 * 8, 8));
-	/* 16 other streams push it out */
-	for (i = 0; i < RS_SEQ_STREAMS; i++)
+	/* many random requests do not push it out: they replace each other */
+	for (i = 0; i < 10 * RS_SEQ_STREAMS; i++)
 		assert_false(rs_seq_observe(&s, 100000 + i * 1000, 8));
-	assert_false(rs_seq_observe(&s, 1000 + 17 * 8, 8));
+	assert_true(rs_seq_observe(&s, 1000 + 17 * 8, 8));
+	/* 15 more established streams do not either: all 16 fit */
+	for (i = 0; i < RS_SEQ_STREAMS - 1; i++) {
+		assert_false(rs_seq_observe(&s, 200000 + i * 1000, 8));
+		assert_false(rs_seq_observe(&s, 200000 + i * 1000 + 8, 8));
+	}
+	assert_true(rs_seq_observe(&s, 1000 + 18 * 8, 8));
+	/* unused for RS_SEQ_STALE requests, a stream is over */
+	for (i = 0; i <= RS_SEQ_STALE; i++)
+		rs_seq_observe(&s, 300000 + i * 1000, 8);
+	assert_false(rs_seq_observe(&s, 1000 + 19 * 8, 8));
 	/* cutoff 0: never sequential */
 	rs_seq_init(&s, 0);
 	for (i = 0; i < 100; i++)
