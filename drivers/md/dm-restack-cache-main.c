@@ -1311,13 +1311,19 @@ static bool dirty_high(struct cache *c)
 
 /*
  * Evicted blocks become reusable only after a commit: one is due when the
- * free blocks run low and evicted ones wait (cache->lock held).
+ * free blocks run low and evicted ones wait, or when a quarter of the
+ * reserve waits.  Waiting for the pool to run low left it dry for a whole
+ * commit under write-back random writes (every write to a block that
+ * write-back had cleaned takes a free block), and 2.2% of those writes
+ * went to the slow origin (cache->lock held).
  */
 static bool commit_due(struct cache *c)
 {
 	u32 reserve = c->geo.nr_blocks - c->nr_slots;
 
-	return c->nr_pending && c->nr_free < max_t(u32, reserve / 2, 1);
+	return c->nr_pending &&
+	       (c->nr_free < max_t(u32, reserve / 2, 1) ||
+		c->nr_pending >= max_t(u32, reserve / 4, 1));
 }
 
 static void resubmit_to_origin(struct cache *c, struct bio *bio)
