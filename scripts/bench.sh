@@ -14,6 +14,9 @@
 # BENCH_PARTS_RUN selects parts: "overhead tracing analyzer cache" (default
 # all).
 set -euo pipefail
+# Measurements use both host cores (multi-threaded TCG), as they were
+# recorded; the guest tests run single-threaded (scripts/guest-run.sh).
+export RESTACK_TCG_THREAD=${RESTACK_TCG_THREAD:-multi}
 cd "$(dirname "$0")/.."
 
 parts=${BENCH_PARTS_RUN:-}

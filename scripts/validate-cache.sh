@@ -7,6 +7,9 @@
 # then simulates each recorded trace with `restack mrc` for the cache's
 # slot count and prints both.
 set -euo pipefail
+# Measurements use both host cores (multi-threaded TCG), as they were
+# recorded; the guest tests run single-threaded (scripts/guest-run.sh).
+export RESTACK_TCG_THREAD=${RESTACK_TCG_THREAD:-multi}
 cd "$(dirname "$0")/.."
 out=build/validate
 rm -rf "$out"

@@ -19,6 +19,9 @@
 #   --no-run: compare the results of the last run again
 #   VALIDATE_MODEL_OUT: results directory (default build/validate-model)
 set -euo pipefail
+# Measurements use both host cores (multi-threaded TCG), as they were
+# recorded; the guest tests run single-threaded (scripts/guest-run.sh).
+export RESTACK_TCG_THREAD=${RESTACK_TCG_THREAD:-multi}
 cd "$(dirname "$0")/.."
 out=${VALIDATE_MODEL_OUT:-build/validate-model}
 run=1
