@@ -18,17 +18,7 @@ READ_MB=256
 load_modules dm-mod dm-restack dm-delay dm-flakey
 demo_origin slow0 "$ORIGIN_MB" 10
 demo_fast 128
-cat >"$DEMO_DIR/sla.ini" <<EOF
-$(demo_daemon_section)
-
-[volume $VOL]
-origin = /dev/mapper/slow0
-fast_device = /dev/mapper/fast
-max_cache_bytes = 64M
-cache_sizes = 64M
-min_iops = 1300
-modes = wt
-EOF
+demo_sla_file
 dmesg_mark start
 at_exit demo_collect
 at_exit dm_remove $VOL

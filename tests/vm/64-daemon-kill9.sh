@@ -23,19 +23,7 @@ DEMO_RETRY_S=5
 load_modules dm-mod dm-restack dm-delay dm-flakey
 demo_origin slow0 256 10
 demo_fast 128
-cat >"$DEMO_DIR/sla.ini" <<EOF2
-$(demo_daemon_section)
-
-[volume $VOL]
-origin = /dev/mapper/slow0
-fast_device = /dev/mapper/fast
-max_cache_bytes = 64M
-cache_sizes = 64M
-min_iops = 1300
-modes = wt
-fast_read_us = 100
-fast_write_us = 100
-EOF2
+demo_sla_file "fast_read_us = 100" "fast_write_us = 100"
 dmesg_mark start
 at_exit demo_collect
 at_exit dm_remove $VOL

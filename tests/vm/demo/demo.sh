@@ -55,17 +55,7 @@ echo "   fio's verify pattern. Fast device: 128 MiB brd behind dm-flakey (health
 demo_origin slow0 "$ORIGIN_MB" 10
 demo_fast 128
 
-cat >"$DEMO_DIR/sla.ini" <<EOF
-$(demo_daemon_section)
-
-[volume $VOL]
-origin = /dev/mapper/slow0
-fast_device = /dev/mapper/fast
-max_cache_bytes = 64M
-cache_sizes = 64M
-min_iops = 1300
-modes = wt
-EOF
+demo_sla_file
 say "The daemon's config: an SLA of 1300 IOPS the origin alone cannot meet"
 sed 's/^/     /' "$DEMO_DIR/sla.ini"
 
