@@ -372,13 +372,12 @@ u32 rs_repl_peek(const struct rs_repl *r, u64 key)
 	return i != NIL && !is_ghost_node(r, i) ? i : NIL;
 }
 
-u32 rs_repl_hit(struct rs_repl *r, u64 key)
+void rs_repl_touch(struct rs_repl *r, u32 i)
 {
-	u32 i = rs_repl_peek(r, key);
 	struct rs_repl_node *n;
 
-	if (i == NIL)
-		return NIL;
+	if (RS_WARN_ON(i >= r->p.nr_blocks))
+		return;
 	n = N(r, i);
 	r->stats.hits++;
 	switch (r->p.kind) {
@@ -400,6 +399,14 @@ u32 rs_repl_hit(struct rs_repl *r, u64 key)
 			list_move_head(r, L_AM, i);
 		break;
 	}
+}
+
+u32 rs_repl_hit(struct rs_repl *r, u64 key)
+{
+	u32 i = rs_repl_peek(r, key);
+
+	if (i != NIL)
+		rs_repl_touch(r, i);
 	return i;
 }
 
@@ -808,6 +815,9 @@ bool rs_seq_observe(struct rs_seq *s, u64 sector, u32 nr_sectors)
 	u32 i, victim = 0;
 	u64 bytes = (u64)nr_sectors << 9;
 
+	/* No cutoff: nothing to detect (this is the cache's hit path). */
+	if (!s->cutoff_bytes)
+		return false;
 	s->clock++;
 	for (i = 0; i < RS_SEQ_STREAMS; i++) {
 		if (s->s[i].used && s->s[i].next_sector == sector)

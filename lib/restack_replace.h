@@ -136,6 +136,12 @@ u32 rs_repl_peek(const struct rs_repl *r, u64 key);
  */
 u32 rs_repl_hit(struct rs_repl *r, u64 key);
 
+/*
+ * The hit of rs_repl_hit() on a slot the caller has just found with
+ * rs_repl_peek() (the cache looks a block up once per bio, not twice).
+ */
+void rs_repl_touch(struct rs_repl *r, u32 slot);
+
 enum rs_fill_result {
 	RS_FILL_ADMIT = 0,	/* f->slot now holds the key */
 	RS_FILL_REJECT,		/* the admission filter said not yet */

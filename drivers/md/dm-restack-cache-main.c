@@ -16,9 +16,11 @@
  *  - a cache block is reused only after the commit that records it as
  *    free, and after the reads in flight on it have drained, so committed
  *    metadata never maps a block to data of another origin block;
- *  - write-back writes go to a block that held nothing (or over a dirty
- *    block of the same origin block), never over a clean copy: a clean copy
- *    is left intact and the write goes to a new block;
+ *  - write-back writes go to a block that held nothing, or over a block
+ *    of the same origin block that metadata records dirty, never over a
+ *    copy recorded clean: that copy is left intact and the write goes to a
+ *    new block.  Write-back leaves the blocks it cleans recorded dirty
+ *    (CB_RECORDED_DIRTY) so that rewriting them needs no new block;
  *  - REQ_PREFLUSH and REQ_FUA writes in write-back complete only after a
  *    commit (which flushes the origin first), so every write acknowledged
  *    before them is found after a crash;
@@ -37,6 +39,7 @@
 #include <linux/blkdev.h>
 #include <linux/dm-io.h>
 #include <linux/dm-kcopyd.h>
+#include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -78,13 +81,30 @@ static const char * const mode_names[] = { "wt", "wb", "wa" };
 #define CB_LOST		BIT(6)	/* dirty data that cannot be read back */
 #define CB_STALE	BIT(7)	/* promotion overtaken by a write */
 #define CB_PINNED	BIT(8)	/* its slot is pinned in the replacement */
+/*
+ * Written back, so clean, but still recorded dirty in metadata (wb): a
+ * write may overwrite it in place, as a dirty block, without a commit.
+ * Recorded clean only when that is worth a commit: leaving wb, detach,
+ * clean shutdown.  After a crash it is written back once more.
+ */
+#define CB_RECORDED_DIRTY BIT(9)
 
 struct cblock {
 	u64 oblock;
 	u32 next;		/* free or pending list */
 	u32 slot;		/* replacement slot, CB_NONE if none */
-	u32 flags;
-	u32 inflight;		/* bios in flight on its data */
+	u16 flags;
+	/*
+	 * Write-through writes in flight on a clean block: they pin its slot,
+	 * since evicting the block and promoting its origin block again
+	 * while the origin write is in flight could cache the old data.
+	 */
+	u16 wt_writes;
+	/*
+	 * Bios in flight on its data: the block is not reused until they
+	 * drain.  Atomic: a read hit's completion takes no lock.
+	 */
+	atomic_t inflight;
 };
 
 /* What map decided for one bio; policy_data[0] of its dm_restack_io. */
@@ -94,6 +114,16 @@ struct cblock {
 #define IO_NEED_COMMIT	BIT(2)	/* complete after a commit (wb FUA) */
 #define IO_COMMITTED	BIT(3)	/* that commit is done */
 #define IO_RETRIED	BIT(4)	/* resubmitted to the origin */
+#define IO_ORIGIN_WRITE	BIT(5)	/* a write to the origin, in origin_writes */
+#define IO_RANGE_WRITE	BIT(6)	/* a discard or write-zeroes (range_writes) */
+
+/*
+ * Writes in flight to the origin, counted per hash bucket of their origin
+ * block: a read miss of a block with a write in flight is not promoted,
+ * or the promotion could copy the origin's old data and keep serving it
+ * after the write completes.  A collision only skips a promotion.
+ */
+#define ORIGIN_WRITE_BUCKETS	256
 
 struct cache;
 
@@ -152,6 +182,8 @@ struct cache {
 	bool stopping;
 	u32 nr_promoting, nr_writeback;
 	u32 wb_cursor;
+	u32 origin_writes[ORIGIN_WRITE_BUCKETS];
+	u32 range_writes;		/* discards and write-zeroes in flight */
 	struct list_head jobs_queued;	/* copy jobs the worker starts */
 	struct bio_list deferred;	/* re-route in process context */
 	struct bio_list after_commit;	/* complete once a commit is done */
@@ -280,17 +312,20 @@ static void meta_set_from_block(struct cache *c, u32 i)
 
 	if ((b->flags & CB_VALID) && !(b->flags & CB_FILLING)) {
 		flags |= RESTACK_CACHE_ENTRY_VALID;
-		if (b->flags & CB_DIRTY)
+		if (b->flags & (CB_DIRTY | CB_RECORDED_DIRTY))
 			flags |= RESTACK_CACHE_ENTRY_DIRTY;
 	}
 	meta_set(c, i, flags ? b->oblock : 0, flags);
 }
 
-/* May the replacement choose block @b's slot as a victim? */
+/*
+ * May the replacement choose block @b's slot as a victim?  Reads in
+ * flight do not stop it: the block is only reused once they drained.
+ */
 static bool evictable(struct cblock *b)
 {
 	return (b->flags & (CB_VALID | CB_DIRTY | CB_FILLING | CB_WRITEBACK |
-			    CB_LOST | CB_PROMOTING)) == CB_VALID && !b->inflight;
+			    CB_LOST | CB_PROMOTING)) == CB_VALID && !b->wt_writes;
 }
 
 /* Keep the slot's pin in step with the block's state (call after changes). */
@@ -378,7 +413,7 @@ static void forget_block(struct cache *c, u32 i)
  * Returns the block, or CB_NONE (no free block: the admission is undone).
  */
 static u32 fill_slot(struct cache *c, u64 oblock, const struct rs_repl_fill *f,
-		     u32 flags)
+		     u16 flags)
 {
 	u32 old = c->slot_phys[f->slot], i;
 
@@ -394,11 +429,49 @@ static u32 fill_slot(struct cache *c, u64 oblock, const struct rs_repl_fill *f,
 	}
 	cb(c, i)->oblock = oblock;
 	cb(c, i)->flags = flags;
-	cb(c, i)->inflight = 0;
+	cb(c, i)->wt_writes = 0;
 	cb(c, i)->slot = f->slot;
 	c->slot_phys[f->slot] = i;
 	pin_update(c, i);
 	return i;
+}
+
+/* Writes in flight to the origin (cache->lock held) */
+
+static u32 *origin_write_bucket(struct cache *c, u64 oblock)
+{
+	return &c->origin_writes[hash_64(oblock, ilog2(ORIGIN_WRITE_BUCKETS))];
+}
+
+static bool origin_write_in_flight(struct cache *c, u64 oblock)
+{
+	return c->range_writes || *origin_write_bucket(c, oblock);
+}
+
+/* @bio, a write of the block at io->policy_iter, goes to the origin. */
+static void origin_write_begin(struct cache *c, struct dm_restack_io *io)
+{
+	(*origin_write_bucket(c, io->policy_iter.bi_sector >> c->block_shift))++;
+	io->policy_data[0] |= IO_ORIGIN_WRITE;
+}
+
+/* A discard or write-zeroes goes to the origin: no promotions meanwhile. */
+static void range_write_begin(struct cache *c, struct dm_restack_io *io)
+{
+	c->range_writes++;
+	io->policy_data[0] |= IO_RANGE_WRITE;
+}
+
+/* Undo the two above when the bio completes (at most once per bio). */
+static void origin_write_end(struct cache *c, struct dm_restack_io *io)
+{
+	unsigned long f = io->policy_data[0];
+
+	if (f & IO_ORIGIN_WRITE)
+		(*origin_write_bucket(c, io->policy_iter.bi_sector >> c->block_shift))--;
+	if (f & IO_RANGE_WRITE)
+		c->range_writes--;
+	io->policy_data[0] &= ~(IO_ORIGIN_WRITE | IO_RANGE_WRITE);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -428,11 +501,15 @@ static u32 io_cblock(struct dm_restack_io *io)
 	return io->policy_data[0] >> IO_CBLOCK_SHIFT;
 }
 
+/*
+ * Remap @bio to block @i.  No pin: reads in flight do not stop eviction,
+ * and the blocks writes go to here are pinned by their state (dirty or
+ * filling); callers that change that state call pin_update().
+ */
 static void to_fast(struct cache *c, struct bio *bio, struct dm_restack_io *io,
 		    u32 i, unsigned long flags)
 {
-	cb(c, i)->inflight++;
-	pin_update(c, i);
+	atomic_inc(&cb(c, i)->inflight);
 	bio->bi_iter.bi_sector = fast_sector(c, i, bio);
 	bio_set_dev(bio, c->fast);
 	/*
@@ -464,7 +541,7 @@ static enum route route_read(struct cache *c, struct bio *bio,
 	if (b && (b->flags & CB_FILLING))
 		return ROUTE_DEFER;
 	if (b && (b->flags & CB_VALID)) {
-		rs_repl_hit(&c->repl, oblock);
+		rs_repl_touch(&c->repl, b->slot);
 		to_fast(c, bio, io, i, 0);
 		c->stats.read_hits++;
 		io->result = DM_RESTACK_RESULT_HIT;
@@ -478,14 +555,18 @@ static enum route route_read(struct cache *c, struct bio *bio,
 		 * Being promoted: served by the origin, but a reference for the
 		 * replacement all the same (as the analyzer's simulation sees it).
 		 */
-		rs_repl_hit(&c->repl, oblock);
+		rs_repl_touch(&c->repl, b->slot);
 		c->stats.promoting_hits++;
 		return ROUTE_ORIGIN;
 	}
 	if (c->nr_promoting >= MAX_PROMOTIONS)
 		c->stats.promote_throttled++;
-	if (c->fast_failed || c->nr_promoting >= MAX_PROMOTIONS) {
-		/* Being promoted already, or no room to start another. */
+	if (c->fast_failed || c->nr_promoting >= MAX_PROMOTIONS ||
+	    origin_write_in_flight(c, oblock)) {
+		/*
+		 * No room to start another promotion, or the copy could read
+		 * the origin before a write in flight to it lands.
+		 */
 		return ROUTE_ORIGIN;
 	}
 	if (rs_repl_miss(&c->repl, oblock, seq, &f) != RS_FILL_ADMIT) {
@@ -532,7 +613,7 @@ static enum route route_write(struct cache *c, struct bio *bio,
 			io->result = DM_RESTACK_RESULT_BYPASS;
 			return ROUTE_ORIGIN;
 		}
-		rs_repl_hit(&c->repl, oblock);
+		rs_repl_touch(&c->repl, b->slot);
 		to_fast(c, bio, io, i, c->mode == MODE_WB ? fua : 0);
 		c->stats.write_hits++;
 		io->result = DM_RESTACK_RESULT_HIT;
@@ -546,31 +627,60 @@ static enum route route_write(struct cache *c, struct bio *bio,
 			io->result = DM_RESTACK_RESULT_BYPASS;
 			return ROUTE_ORIGIN;
 		}
+		if (c->mode == MODE_WT && b->wt_writes == U16_MAX) {
+			/* Cannot pin it once more: the copy goes instead. */
+			drop_key(c, oblock);
+			c->stats.write_hits++;
+			io->result = DM_RESTACK_RESULT_BYPASS;
+			return ROUTE_ORIGIN;
+		}
 		if (c->mode == MODE_WT) {
-			rs_repl_hit(&c->repl, oblock);
-			b->inflight++;
+			rs_repl_touch(&c->repl, b->slot);
+			atomic_inc(&b->inflight);
+			b->wt_writes++;
 			pin_update(c, i);
 			set_io(io, i, 0);
 			c->stats.write_hits++;
 			io->result = DM_RESTACK_RESULT_HIT;
 			return ROUTE_ORIGIN_WT;
 		}
-		/* wb: the clean copy stays intact until the new data is in. */
+		/*
+		 * wb, a block write-back cleaned but still recorded dirty: the
+		 * write lands in place as on a dirty block.  A crash leaves it
+		 * dirty in metadata whichever data it holds, old or new.
+		 */
+		if ((b->flags & CB_RECORDED_DIRTY) && !c->cleaning) {
+			b->flags &= ~CB_RECORDED_DIRTY;
+			b->flags |= CB_DIRTY;
+			c->nr_dirty++;
+			rs_repl_touch(&c->repl, b->slot);
+			to_fast(c, bio, io, i, fua);
+			pin_update(c, i);
+			c->stats.write_hits++;
+			io->result = DM_RESTACK_RESULT_HIT;
+			return ROUTE_FAST;
+		}
+		/*
+		 * wb, a block recorded clean: committed metadata says it holds
+		 * the origin's data, so it must stay intact until the new data
+		 * is in a new block.
+		 */
 		if (whole && !c->cleaning) {
 			n = list_pop(c, &c->free_head, &c->nr_free);
 			if (n != CB_NONE) {
 				u32 slot = b->slot;
 
-				rs_repl_hit(&c->repl, oblock);
+				rs_repl_touch(&c->repl, slot);
 				invalidate_block(c, i);
 				cb(c, n)->oblock = oblock;
 				cb(c, n)->flags = CB_VALID | CB_DIRTY | CB_FILLING;
-				cb(c, n)->inflight = 0;
+				cb(c, n)->wt_writes = 0;
 				cb(c, n)->slot = slot;
 				c->slot_phys[slot] = n;
 				c->nr_valid++;
 				c->nr_dirty++;
 				meta_set_from_block(c, n);
+				pin_update(c, n);
 				to_fast(c, bio, io, n, IO_FILLING | fua);
 				c->stats.write_hits++;
 				io->result = DM_RESTACK_RESULT_HIT;
@@ -607,7 +717,8 @@ static enum route route_write(struct cache *c, struct bio *bio,
 		return ROUTE_FAST;
 	}
 	/* wt: both devices; the block serves reads once the copy is in. */
-	cb(c, n)->inflight++;
+	atomic_inc(&cb(c, n)->inflight);
+	cb(c, n)->wt_writes++;
 	pin_update(c, n);
 	set_io(io, n, 0);
 	return ROUTE_ORIGIN_WT;
@@ -722,6 +833,8 @@ static int cache_route(struct cache *c, struct bio *bio,
 	}
 	if (r == ROUTE_DEFER)
 		bio_list_add(&c->deferred, bio);
+	if (r == ROUTE_ORIGIN && op_is_write(bio_op(bio)))
+		origin_write_begin(c, io);
 	/*
 	 * A FUA write to the origin is durable on completion, but a crash
 	 * must not bring back a cached copy older than it: complete it only
@@ -762,7 +875,8 @@ static int cache_route(struct cache *c, struct bio *bio,
 			u32 i = io_cblock(io);
 
 			spin_lock_irqsave(&c->lock, flags);
-			cb(c, i)->inflight--;
+			atomic_dec(&cb(c, i)->inflight);
+			cb(c, i)->wt_writes--;
 			if (cb(c, i)->flags & CB_VALID)
 				drop_key(c, cb(c, i)->oblock);
 			spin_unlock_irqrestore(&c->lock, flags);
@@ -810,7 +924,8 @@ static void wt_clone_endio(struct bio *bio)
 
 	lat_account(c, true, wt->start_ns);
 	spin_lock_irqsave(&c->lock, flags);
-	b->inflight--;
+	atomic_dec(&b->inflight);
+	b->wt_writes--;
 	if (bio->bi_status) {
 		/* The origin write decides the result; the copy is dropped. */
 		fast_failed_locked(c);
@@ -912,9 +1027,13 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 		io->policy_data[1] = 0;
 	}
 	if (!(f & IO_FAST)) {
-		if (*error && !(f & IO_RETRIED)) {
+		bool count_error = *error && !(f & IO_RETRIED);
+
+		if (count_error || (f & (IO_ORIGIN_WRITE | IO_RANGE_WRITE))) {
 			spin_lock_irqsave(&c->lock, flags);
-			c->stats.origin_errors++;
+			if (count_error)
+				c->stats.origin_errors++;
+			origin_write_end(c, io);
 			spin_unlock_irqrestore(&c->lock, flags);
 		}
 		if (*error || !(f & IO_NEED_COMMIT) || (f & IO_COMMITTED))
@@ -930,9 +1049,20 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 	if (f & IO_COMMITTED)
 		return DM_ENDIO_DONE;
 
-	spin_lock_irqsave(&c->lock, flags);
 	b = cb(c, i);
-	b->inflight--;
+	/*
+	 * A read hit that succeeded changes nothing but the count that keeps
+	 * the block from reuse: no lock (the hit path's other half).
+	 */
+	if (!*error && bio_data_dir(bio) == READ) {
+		/* The read is done with the block before it may be reused. */
+		smp_mb__before_atomic();
+		atomic_dec(&b->inflight);
+		return DM_ENDIO_DONE;
+	}
+
+	spin_lock_irqsave(&c->lock, flags);
+	atomic_dec(&b->inflight);
 	if (!*error) {
 		if (f & IO_FILLING) {
 			b->flags &= ~CB_FILLING;
@@ -959,6 +1089,8 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 		pin_update(c, i);
 	if (retry) {
 		io->policy_data[0] = IO_RETRIED;
+		if (bio_data_dir(bio) == WRITE)
+			origin_write_begin(c, io);
 		bio_list_add(&c->retry, bio);
 	} else if (commit) {
 		io->policy_data[0] |= IO_COMMITTED;
@@ -1120,7 +1252,7 @@ out:
 		u32 i = pending;
 
 		pending = cb(c, i)->next;
-		if (!r && !cb(c, i)->inflight && !cb(c, i)->flags)
+		if (!r && !atomic_read(&cb(c, i)->inflight) && !cb(c, i)->flags)
 			list_push(c, &c->free_head, &c->nr_free, i);
 		else
 			list_push(c, &c->pending_head, &c->nr_pending, i);
@@ -1184,10 +1316,14 @@ static void copy_done(int read_err, unsigned long write_err, void *context)
 		} else if (write_err) {
 			c->stats.origin_errors++;
 		} else if (!(b->flags & CB_REDIRTY)) {
-			/* Clean in metadata only after the origin is flushed. */
+			/*
+			 * Clean, but left dirty in metadata: a later write then
+			 * lands in place instead of taking a committed-free
+			 * block (record_clean() records it clean when it pays).
+			 */
 			b->flags &= ~CB_DIRTY;
+			b->flags |= CB_RECORDED_DIRTY;
 			c->nr_dirty--;
-			meta_set_from_block(c, i);
 			c->stats.writebacks++;
 		}
 		b->flags &= ~CB_REDIRTY;
@@ -1275,9 +1411,11 @@ static bool drop_if_in_range(struct cache *c, u32 i, u64 first, u64 last)
 /*
  * Drop the cached copies of a discard's (or write-zeroes') range: by
  * looking up each block of a short range, by scanning the cache for a
- * long one.  Returns false if some block was busy.
+ * long one.  Returns false if some block was busy; if true, @io counts
+ * as a range write until it completes.
  */
-static bool drop_range(struct cache *c, struct bio *bio)
+static bool drop_range(struct cache *c, struct bio *bio,
+		       struct dm_restack_io *io)
 {
 	u64 first = bio->bi_iter.bi_sector >> c->block_shift;
 	u64 last = (bio_end_sector(bio) - 1) >> c->block_shift;
@@ -1297,6 +1435,9 @@ static bool drop_range(struct cache *c, struct bio *bio)
 		for (i = 0; i < c->geo.nr_blocks; i++)
 			done &= drop_if_in_range(c, i, first, last);
 	}
+	/* Under the same lock: no promotion starts in between. */
+	if (done)
+		range_write_begin(c, io);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return done;
 }
@@ -1376,7 +1517,7 @@ static void cache_worker(struct work_struct *work)
 			commit = true;
 		} else if (bio_op(bio) != REQ_OP_READ &&
 			   bio_op(bio) != REQ_OP_WRITE) {
-			if (drop_range(c, bio)) {
+			if (drop_range(c, bio, io)) {
 				dm_submit_bio_remap(bio, NULL);
 			} else {
 				spin_lock_irqsave(&c->lock, flags);
@@ -1786,6 +1927,33 @@ static void take_ownership(struct cache *c)
 	c->owner_gen = ++c->fast_entry->gen;
 }
 
+/*
+ * Record the blocks write-back cleaned (CB_RECORDED_DIRTY) as clean in
+ * the metadata image, for the next commit to write: on leaving wb, on
+ * detach and at a clean shutdown, where a warm cache should not be
+ * written back again after a crash.  Their write-back completed before,
+ * and a commit flushes the origin before it writes pages.  Process
+ * context; takes the lock for a chunk of blocks at a time.
+ */
+static void record_clean(struct cache *c)
+{
+	unsigned long flags;
+	u32 i = 0, end;
+
+	while (i < c->geo.nr_blocks) {
+		end = min_t(u32, i + 4096, c->geo.nr_blocks);
+		spin_lock_irqsave(&c->lock, flags);
+		for (; i < end; i++) {
+			if (cb(c, i)->flags & CB_RECORDED_DIRTY) {
+				cb(c, i)->flags &= ~CB_RECORDED_DIRTY;
+				meta_set_from_block(c, i);
+			}
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+		cond_resched();
+	}
+}
+
 /* Stop background work and wait for copies in flight. */
 static void quiesce(struct cache *c)
 {
@@ -1812,6 +1980,7 @@ static void cache_postsuspend(struct dm_restack_policy *p)
 	if (c->fast_entry->owner == c) {
 		/* Quiesced: the state on disk is complete, as at shutdown. */
 		quiesce(c);
+		record_clean(c);
 		cache_commit(c, true);
 		c->fast_entry->owner = NULL;
 	}
@@ -2069,6 +2238,7 @@ static void cache_destroy(struct dm_restack_policy *p)
 	quiesce(c);
 	if (c->fast_entry->owner == c) {
 		/* Clean shutdown: the cache stays warm for the next load. */
+		record_clean(c);
 		cache_commit(c, true);
 		c->fast_entry->owner = NULL;
 	}
@@ -2110,8 +2280,10 @@ static int clean_all(struct cache *c)
 	 */
 	if (!r)
 		r = blkdev_issue_flush(c->origin);
-	if (!r && !READ_ONCE(c->fast_failed))
+	if (!r && !READ_ONCE(c->fast_failed)) {
+		record_clean(c);
 		cache_commit(c, false);
+	}
 	if (r) {
 		spin_lock_irqsave(&c->lock, flags);
 		c->cleaning = false;

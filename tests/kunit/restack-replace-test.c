@@ -159,6 +159,66 @@ static void invalidate_restore_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rs_repl_restore(r, 12, slot ^ 1), -EINVAL);
 }
 
+/*
+ * The cache looks a block up once and then calls rs_repl_touch() on its
+ * slot: that must leave every algorithm exactly where rs_repl_hit() does.
+ * Two instances get the same skewed reference stream, one each way.
+ */
+static void touch_equals_hit_test(struct kunit *test)
+{
+	enum rs_repl_kind kind;
+	u32 n, seed, k, hits_a, hits_b;
+
+	for (kind = 0; kind < RS_REPL_NR_KINDS; kind++) {
+		struct rs_repl *a = repl_new(test, kind, 16, 1);
+		struct rs_repl *b = repl_new(test, kind, 16, 1);
+		struct rs_repl_fill f;
+
+		hits_a = 0;
+		hits_b = 0;
+		seed = 12345;
+		for (n = 0; n < 4000; n++) {
+			u32 slot;
+
+			seed = seed * 1103515245 + 12345;
+			/* keys 0-63, low keys far more often */
+			k = (seed >> 16) % 64;
+			k = k * k / 64;
+			if (rs_repl_hit(a, k) != RS_REPL_NONE)
+				hits_a++;
+			else
+				rs_repl_miss(a, k, false, &f);
+			slot = rs_repl_peek(b, k);
+			if (slot != RS_REPL_NONE) {
+				rs_repl_touch(b, slot);
+				hits_b++;
+			} else {
+				rs_repl_miss(b, k, false, &f);
+			}
+		}
+		KUNIT_EXPECT_EQ_MSG(test, hits_a, hits_b, "kind %s", rs_repl_name(kind));
+		KUNIT_EXPECT_GT_MSG(test, hits_a, 0U, "kind %s", rs_repl_name(kind));
+		for (k = 0; k < 64; k++)
+			KUNIT_EXPECT_EQ_MSG(test, rs_repl_peek(a, k), rs_repl_peek(b, k),
+					    "kind %s key %u", rs_repl_name(kind), k);
+	}
+}
+
+/* Without a cutoff nothing is sequential, however long the run. */
+static void seq_no_cutoff_test(struct kunit *test)
+{
+	struct rs_seq s;
+	u32 i;
+
+	rs_seq_init(&s, 0);
+	for (i = 0; i < 10000; i++)
+		KUNIT_EXPECT_FALSE(test, rs_seq_observe(&s, (u64)i * 8, 8));
+	rs_seq_init(&s, 4096 * 4);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_FALSE(test, rs_seq_observe(&s, (u64)i * 8, 8));
+	KUNIT_EXPECT_TRUE(test, rs_seq_observe(&s, 3 * 8, 8));
+}
+
 static struct kunit_case replace_cases[] = {
 	KUNIT_CASE(lru_order_test),
 	KUNIT_CASE(sieve_second_chance_test),
@@ -166,6 +226,8 @@ static struct kunit_case replace_cases[] = {
 	KUNIT_CASE(pin_test),
 	KUNIT_CASE(admission_test),
 	KUNIT_CASE(invalidate_restore_test),
+	KUNIT_CASE(touch_equals_hit_test),
+	KUNIT_CASE(seq_no_cutoff_test),
 	{}
 };
 
