@@ -4,7 +4,8 @@
  * write-around caching of a restack volume's origin on a fast device.
  *
  *   attach cache <fast_dev> [mode=wt|wb|wa] [block_size=<bytes>]
- *                [promote_hits=<n>] [seq_cutoff=<bytes>]
+ *                [promote_hits=<n>] [seq_cutoff=<bytes>] [replacement=<name>]
+ *                [high_watermark=<percent>] [low_watermark=<percent>]
  *
  * The fast path, in map() and under one spinlock: a read hit is remapped
  * to the fast device; a miss goes to the origin and may queue a
@@ -64,8 +65,15 @@
 #define MAX_PROMOTIONS		1024
 #define MAX_WRITEBACKS		32
 #define SEQ_STREAMS		4
-/* Write back on our own once this share (1/n) of the blocks is dirty. */
-#define DIRTY_HIGH_SHARE	4
+/*
+ * Write back on our own once more than high_watermark percent of the
+ * blocks are dirty, until low_watermark percent are: dm-writecache's
+ * defaults.  Between the two, blocks stay dirty and are overwritten in
+ * place; cleaning blocks that are about to be written again is wasted
+ * origin bandwidth.
+ */
+#define DEFAULT_HIGH_WATERMARK	50
+#define DEFAULT_LOW_WATERMARK	45
 
 enum cache_mode { MODE_WT, MODE_WB, MODE_WA };
 
@@ -116,6 +124,7 @@ struct cblock {
 #define IO_RETRIED	BIT(4)	/* resubmitted to the origin */
 #define IO_ORIGIN_WRITE	BIT(5)	/* a write to the origin, in origin_writes */
 #define IO_RANGE_WRITE	BIT(6)	/* a discard or write-zeroes (range_writes) */
+#define IO_WT_WRITE	BIT(7)	/* a write-through write, pinning its block */
 
 /*
  * Writes in flight to the origin, counted per hash bucket of their origin
@@ -151,6 +160,7 @@ struct cache {
 	u32 promote_hits;
 	u64 seq_cutoff_sectors;
 	enum rs_repl_kind replacement;
+	u32 high_watermark, low_watermark;	/* percent of blocks dirty */
 
 	struct restack_cache_geometry geo;
 
@@ -178,6 +188,7 @@ struct cache {
 	u32 uncommitted_drops;
 	u64 nr_valid, nr_dirty, nr_lost;
 	bool cleaning;			/* no new dirty data */
+	bool writeback_on;		/* between the watermarks, going down */
 	bool fast_failed;		/* stop using the fast device */
 	bool stopping;
 	u32 nr_promoting, nr_writeback;
@@ -639,7 +650,7 @@ static enum route route_write(struct cache *c, struct bio *bio,
 			atomic_inc(&b->inflight);
 			b->wt_writes++;
 			pin_update(c, i);
-			set_io(io, i, 0);
+			set_io(io, i, IO_WT_WRITE);
 			c->stats.write_hits++;
 			io->result = DM_RESTACK_RESULT_HIT;
 			return ROUTE_ORIGIN_WT;
@@ -720,7 +731,7 @@ static enum route route_write(struct cache *c, struct bio *bio,
 	atomic_inc(&cb(c, n)->inflight);
 	cb(c, n)->wt_writes++;
 	pin_update(c, n);
-	set_io(io, n, 0);
+	set_io(io, n, IO_WT_WRITE | IO_FILLING);
 	return ROUTE_ORIGIN_WT;
 }
 
@@ -879,6 +890,7 @@ static int cache_route(struct cache *c, struct bio *bio,
 			cb(c, i)->wt_writes--;
 			if (cb(c, i)->flags & CB_VALID)
 				drop_key(c, cb(c, i)->oblock);
+			io->policy_data[0] &= ~(IO_WT_WRITE | IO_FILLING);
 			spin_unlock_irqrestore(&c->lock, flags);
 		}
 		return DM_MAPIO_REMAPPED;
@@ -923,9 +935,8 @@ static void wt_clone_endio(struct bio *bio)
 	bool filled = false;
 
 	lat_account(c, true, wt->start_ns);
+	/* The block stays pinned until both writes are done (wt_write_done). */
 	spin_lock_irqsave(&c->lock, flags);
-	atomic_dec(&b->inflight);
-	b->wt_writes--;
 	if (bio->bi_status) {
 		/* The origin write decides the result; the copy is dropped. */
 		fast_failed_locked(c);
@@ -1011,6 +1022,32 @@ static int cache_map(struct dm_restack_policy *p, struct bio *bio,
 	return cache_route(c, bio, io, false);
 }
 
+/*
+ * A write-through write is done on both devices (cache->lock held).  Its
+ * block is recorded in metadata only now: recorded when its copy alone
+ * was in, a commit could pair the new copy with an origin that a crash
+ * leaves old, and reads would flip from one to the other on eviction.
+ * If the origin write failed, the copy (newer than the origin) goes.
+ */
+static void wt_write_done(struct cache *c, struct dm_restack_io *io,
+			  blk_status_t error)
+{
+	u32 i = io_cblock(io);
+	struct cblock *b = cb(c, i);
+
+	atomic_dec(&b->inflight);
+	b->wt_writes--;
+	if (b->flags & CB_VALID) {
+		if (error)
+			drop_key(c, b->oblock);
+		else if ((io->policy_data[0] & IO_FILLING) && !(b->flags & CB_FILLING))
+			meta_set_from_block(c, i);
+	}
+	if (b->flags & CB_VALID)
+		pin_update(c, i);
+	io->policy_data[0] &= ~(IO_WT_WRITE | IO_FILLING);
+}
+
 static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 			struct dm_restack_io *io, blk_status_t *error)
 {
@@ -1029,11 +1066,14 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 	if (!(f & IO_FAST)) {
 		bool count_error = *error && !(f & IO_RETRIED);
 
-		if (count_error || (f & (IO_ORIGIN_WRITE | IO_RANGE_WRITE))) {
+		if (count_error ||
+		    (f & (IO_ORIGIN_WRITE | IO_RANGE_WRITE | IO_WT_WRITE))) {
 			spin_lock_irqsave(&c->lock, flags);
 			if (count_error)
 				c->stats.origin_errors++;
 			origin_write_end(c, io);
+			if (f & IO_WT_WRITE)
+				wt_write_done(c, io, *error);
 			spin_unlock_irqrestore(&c->lock, flags);
 		}
 		if (*error || !(f & IO_NEED_COMMIT) || (f & IO_COMMITTED))
@@ -1445,9 +1485,16 @@ static bool drop_range(struct cache *c, struct bio *bio,
 /* ---------------------------------------------------------------------- */
 /* The worker */
 
-static bool dirty_high(struct cache *c)
+/* Is write-back of our own due (cache->lock held)?  See the watermarks. */
+static bool writeback_due(struct cache *c)
 {
-	return c->nr_dirty > c->geo.nr_blocks / DIRTY_HIGH_SHARE;
+	u64 dirty = c->nr_dirty * 100;
+
+	if (dirty > (u64)c->high_watermark * c->geo.nr_blocks)
+		c->writeback_on = true;
+	else if (dirty <= (u64)c->low_watermark * c->geo.nr_blocks)
+		c->writeback_on = false;
+	return c->writeback_on;
 }
 
 /*
@@ -1495,7 +1542,7 @@ static void cache_worker(struct work_struct *work)
 	retry = c->retry;
 	bio_list_init(&c->retry);
 	list_splice_init(&c->jobs_queued, &jobs);
-	if (!c->stopping && (c->cleaning || dirty_high(c) || c->fast_failed))
+	if (!c->stopping && (c->cleaning || writeback_due(c) || c->fast_failed))
 		queue_writebacks(c, &jobs);
 	if (!c->stopping && commit_due(c))
 		commit = true;
@@ -2036,6 +2083,8 @@ static int cache_parse_args(struct cache *c, unsigned int argc,
 	c->promote_hits = 0;
 	c->seq_cutoff_sectors = 0;
 	c->replacement = RS_REPL_S3FIFO;
+	c->high_watermark = DEFAULT_HIGH_WATERMARK;
+	c->low_watermark = DEFAULT_LOW_WATERMARK;
 	*block_size_given = false;
 
 	for (i = 1; i < argc; i++) {
@@ -2086,10 +2135,26 @@ static int cache_parse_args(struct cache *c, unsigned int argc,
 				return -EINVAL;
 			}
 			c->replacement = k;
+		} else if (klen == 14 && !strncmp(key, "high_watermark", 14)) {
+			if (parse_size(value, &v) || v > 100) {
+				*error = "cache: high_watermark: a percentage, 0 to 100";
+				return -EINVAL;
+			}
+			c->high_watermark = v;
+		} else if (klen == 13 && !strncmp(key, "low_watermark", 13)) {
+			if (parse_size(value, &v) || v > 100) {
+				*error = "cache: low_watermark: a percentage, 0 to 100";
+				return -EINVAL;
+			}
+			c->low_watermark = v;
 		} else {
 			*error = "cache: unknown argument";
 			return -EINVAL;
 		}
+	}
+	if (c->low_watermark > c->high_watermark) {
+		*error = "cache: low_watermark exceeds high_watermark";
+		return -EINVAL;
 	}
 	c->block_shift = ilog2(c->block_sectors);
 	return 0;
@@ -2374,11 +2439,13 @@ static unsigned int cache_table_args(struct dm_restack_policy *p, char *result,
 {
 	struct cache *c = to_cache(p);
 
-	DMEMIT(" 6 %u:%u mode=%s block_size=%u", MAJOR(c->fast->bd_dev), MINOR(c->fast->bd_dev),
+	DMEMIT(" 8 %u:%u mode=%s block_size=%u", MAJOR(c->fast->bd_dev), MINOR(c->fast->bd_dev),
 	       mode_names[c->mode], c->block_sectors << SECTOR_SHIFT);
 	DMEMIT(" promote_hits=%u seq_cutoff=%llu replacement=%s",
 	       c->promote_hits, c->seq_cutoff_sectors << SECTOR_SHIFT,
 	       rs_repl_name(c->replacement));
+	DMEMIT(" high_watermark=%u low_watermark=%u", c->high_watermark,
+	       c->low_watermark);
 	return sz;
 }
 

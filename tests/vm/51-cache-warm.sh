@@ -31,7 +31,7 @@ before=$(pass_ratio before)
 like "$before" '^[0-9]+$' "hit ratio before the reload: $before%"
 
 table=$(dmsetup table vol)
-like "$table" "restack [0-9]+:[0-9]+ policy cache 6 [0-9]+:[0-9]+ mode=wb block_size=4096" \
+like "$table" "restack [0-9]+:[0-9]+ policy cache 8 [0-9]+:[0-9]+ mode=wb block_size=4096 .* high_watermark=50 low_watermark=45" \
 	"table shows the cache ($table)"
 rc=0
 { dmsetup suspend vol && echo "$table" | dmsetup reload vol && dmsetup resume vol; } || rc=$?

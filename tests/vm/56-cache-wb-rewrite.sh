@@ -3,8 +3,9 @@
 # dirty, so that rewriting them lands in place (no committed-free block
 # needed, nothing bypassed to the origin); they are recorded clean only
 # at a clean shutdown and on detach.  Checks:
-#  - random writes over half of a small wb cache make write-back clean
-#    some blocks (dirty falls to a quarter of the blocks);
+#  - random writes over half of a small wb cache, with the high
+#    watermark at a quarter, make write-back clean some blocks (dirty
+#    falls to the low watermark);
 #  - rewriting the same blocks (verified) hits every block in place:
 #    no write bypasses the cache;
 #  - after removing and recreating the volume (a clean shutdown) the
@@ -12,21 +13,40 @@
 #    ones as well;
 #  - after detach, the same fast device attaches in wt, which refuses a
 #    cache with dirty blocks: detach recorded everything clean;
-#  - the data reads back intact through every step.
+#  - the data reads back intact through every step;
+#  - bad cache arguments (the watermarks among them) are refused with a
+#    message naming the problem, and leave the volume detached.
 # disks: none
 # timeout: 400
 . /tests/vm/lib.sh
 
-plan 16
+plan 27
 load_modules dm-mod dm-restack
 nullb_create origin 64
 nullb_create fastdev 16
 check "restack volume" vol_create vol /dev/origin
-check "attach cache mode=wb" msg vol attach cache /dev/fastdev mode=wb
 dmesg_mark start
+
+# Bad arguments: each attach fails, names the problem, changes nothing.
+bad_attach() { # EXPECTED-LOG ARGS...
+	_want=$1
+	shift
+	check_fails "attach cache $* is refused" msg vol attach cache /dev/fastdev "$@"
+	like "$(dmesg_since start | tail -n 3)" "$_want" "  ... kernel log: $_want"
+}
+bad_attach "high_watermark: a percentage, 0 to 100" mode=wb high_watermark=101
+bad_attach "low_watermark: a percentage, 0 to 100" mode=wb low_watermark=-1
+bad_attach "low_watermark exceeds high_watermark" mode=wb high_watermark=40 low_watermark=41
+bad_attach "mode must be wt, wb or wa" mode=wx
+bad_attach "unknown argument" mode=wb watermark=5
+is "$(vol_mode vol)" detached "the volume is still detached"
+
+# Write-back between 25% and 20% dirty (the defaults are 50/45).
+check "attach cache mode=wb high_watermark=25 low_watermark=20" \
+	msg vol attach cache /dev/fastdev mode=wb high_watermark=25 low_watermark=20
 blocks=$(vol_stat vol blocks)
 
-# 8 MiB of 4 KiB blocks: half the cache, twice the write-back threshold.
+# 8 MiB of 4 KiB blocks: half the cache, twice the high watermark.
 JOB="--filename=/dev/mapper/vol --bs=4k --iodepth=16 --size=8M --rw=randwrite --verify=crc32c"
 
 # wait_settled: until write-back has brought dirty down to a quarter of
