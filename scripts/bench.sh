@@ -6,13 +6,17 @@
 #   2. tracing's overhead: full, sampled, blktrace (issue 3), in a guest;
 #   3. the analyzer's accuracy, speed and memory (issue 4), on the host;
 #   4. the cache policy against dm-cache, bcache and dm-writecache (issue
-#      5), in a guest (about 20-25 minutes).
+#      5), in a guest (about 20-25 minutes);
+#   5. cache-hits: read hits of the cache policy, dm-cache and bcache against
+#      a raw virtio fast disk (issue 5's read-hit target), in a guest (about
+#      5 minutes).
 # Each guest run alternates the compared devices inside one boot (see
 # bench/README.md).  Results: build/bench/{overhead,tracing}/bench/ and the
-# analyzer's output; build/bench/cache/cache/ and its report.txt; the
-# summaries are printed at the end.
-# BENCH_PARTS_RUN selects parts: "overhead tracing analyzer cache" (default
-# all).
+# analyzer's output; build/bench/cache/cache/ and its report.txt;
+# build/bench/cache-hits/cache-hits/summary.txt; the summaries are printed
+# at the end.
+# BENCH_PARTS_RUN selects parts: "overhead tracing analyzer cache
+# cache-hits" (default all).
 set -euo pipefail
 # Measurements use both host cores (multi-threaded TCG), as they were
 # recorded; the guest tests run single-threaded (scripts/guest-run.sh).
@@ -20,7 +24,7 @@ export RESTACK_TCG_THREAD=${RESTACK_TCG_THREAD:-multi}
 cd "$(dirname "$0")/.."
 
 parts=${BENCH_PARTS_RUN:-}
-[ -n "$parts" ] || parts="overhead tracing analyzer cache"
+[ -n "$parts" ] || parts="overhead tracing analyzer cache cache-hits"
 make -s -C bench
 for p in $parts; do
 	case $p in
@@ -42,8 +46,11 @@ for p in $parts; do
 			--rst build/bench/cache/cache/report.txt >/dev/null
 		[ "$rc" = 0 ] || { echo "bench.sh: cache part failed ($rc)" >&2; exit "$rc"; }
 		;;
+	cache-hits)
+		nice -n -10 scripts/guest-run.sh -o build/bench/cache-hits bench/bench-cache-hits.sh
+		;;
 	*)
-		echo "bench.sh: unknown part '$p' (overhead, tracing, analyzer, cache)" >&2
+		echo "bench.sh: unknown part '$p' (overhead, tracing, analyzer, cache, cache-hits)" >&2
 		exit 2
 		;;
 	esac
@@ -56,6 +63,12 @@ case " $parts " in
 *" cache "*)
 	f=build/bench/cache/cache/report.txt
 	[ -f "$f" ] && { echo "== cache ($f)"; cat "$f"; }
+	;;
+esac
+case " $parts " in
+*" cache-hits "*)
+	f=build/bench/cache-hits/cache-hits/summary.txt
+	[ -f "$f" ] && { echo "== cache-hits ($f)"; cat "$f"; }
 	;;
 esac
 exit 0
