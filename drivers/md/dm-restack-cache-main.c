@@ -103,11 +103,13 @@ struct cblock {
 	u32 slot;		/* replacement slot, CB_NONE if none */
 	u16 flags;
 	/*
-	 * Write-through writes in flight on a clean block: they pin its slot,
-	 * since evicting the block and promoting its origin block again
-	 * while the origin write is in flight could cache the old data.
+	 * Writes in flight on its data.  They pin its slot (wt: evicting the
+	 * block and promoting its origin block again while the origin write
+	 * is in flight could cache the old data) and hold off its write-back
+	 * (the copy could read the block before the write lands).  At most
+	 * U16_MAX: route_write() defers a write beyond that.
 	 */
-	u16 wt_writes;
+	u16 writes;
 	/*
 	 * Bios in flight on its data: the block is not reused until they
 	 * drain.  Atomic: a read hit's completion takes no lock.
@@ -132,7 +134,7 @@ struct cblock {
  * or the promotion could copy the origin's old data and keep serving it
  * after the write completes.  A collision only skips a promotion.
  */
-#define ORIGIN_WRITE_BUCKETS	256
+#define ORIGIN_WRITE_BUCKETS	1024
 
 struct cache;
 
@@ -336,7 +338,7 @@ static void meta_set_from_block(struct cache *c, u32 i)
 static bool evictable(struct cblock *b)
 {
 	return (b->flags & (CB_VALID | CB_DIRTY | CB_FILLING | CB_WRITEBACK |
-			    CB_LOST | CB_PROMOTING)) == CB_VALID && !b->wt_writes;
+			    CB_LOST | CB_PROMOTING)) == CB_VALID && !b->writes;
 }
 
 /* Keep the slot's pin in step with the block's state (call after changes). */
@@ -440,7 +442,7 @@ static u32 fill_slot(struct cache *c, u64 oblock, const struct rs_repl_fill *f,
 	}
 	cb(c, i)->oblock = oblock;
 	cb(c, i)->flags = flags;
-	cb(c, i)->wt_writes = 0;
+	cb(c, i)->writes = 0;
 	cb(c, i)->slot = f->slot;
 	c->slot_phys[f->slot] = i;
 	pin_update(c, i);
@@ -513,16 +515,19 @@ static u32 io_cblock(struct dm_restack_io *io)
 }
 
 /*
- * Remap @bio to block @i.  No pin: reads in flight do not stop eviction,
- * and the blocks writes go to here are pinned by their state (dirty or
- * filling); callers that change that state call pin_update().
+ * Remap @bio to block @i.  No pin for reads: they do not stop eviction.
+ * Writes count in cblock->writes, but the blocks they go to here are
+ * pinned by their state (dirty or filling) anyway; callers that change
+ * that state call pin_update().
  */
 static void to_fast(struct cache *c, struct bio *bio, struct dm_restack_io *io,
 		    u32 i, unsigned long flags)
 {
 	atomic_inc(&cb(c, i)->inflight);
+	if (op_is_write(bio_op(bio)))
+		cb(c, i)->writes++;
 	bio->bi_iter.bi_sector = fast_sector(c, i, bio);
-	bio_set_dev(bio, c->fast);
+	dm_restack_bio_aim(bio, c->fast);
 	/*
 	 * A FUA write that completes after a commit needs no FUA of its own:
 	 * the commit flushes the fast device (and first the origin).  Without
@@ -599,7 +604,7 @@ static enum route route_write(struct cache *c, struct bio *bio,
 	struct cblock *b = i == CB_NONE ? NULL : cb(c, i);
 	struct rs_repl_fill f;
 
-	if (b && (b->flags & CB_FILLING))
+	if (b && ((b->flags & CB_FILLING) || b->writes == U16_MAX))
 		return ROUTE_DEFER;
 
 	if (b && (b->flags & CB_PROMOTING)) {
@@ -638,17 +643,10 @@ static enum route route_write(struct cache *c, struct bio *bio,
 			io->result = DM_RESTACK_RESULT_BYPASS;
 			return ROUTE_ORIGIN;
 		}
-		if (c->mode == MODE_WT && b->wt_writes == U16_MAX) {
-			/* Cannot pin it once more: the copy goes instead. */
-			drop_key(c, oblock);
-			c->stats.write_hits++;
-			io->result = DM_RESTACK_RESULT_BYPASS;
-			return ROUTE_ORIGIN;
-		}
 		if (c->mode == MODE_WT) {
 			rs_repl_touch(&c->repl, b->slot);
 			atomic_inc(&b->inflight);
-			b->wt_writes++;
+			b->writes++;
 			pin_update(c, i);
 			set_io(io, i, IO_WT_WRITE);
 			c->stats.write_hits++;
@@ -685,7 +683,7 @@ static enum route route_write(struct cache *c, struct bio *bio,
 				invalidate_block(c, i);
 				cb(c, n)->oblock = oblock;
 				cb(c, n)->flags = CB_VALID | CB_DIRTY | CB_FILLING;
-				cb(c, n)->wt_writes = 0;
+				cb(c, n)->writes = 0;
 				cb(c, n)->slot = slot;
 				c->slot_phys[slot] = n;
 				c->nr_valid++;
@@ -729,7 +727,7 @@ static enum route route_write(struct cache *c, struct bio *bio,
 	}
 	/* wt: both devices; the block serves reads once the copy is in. */
 	atomic_inc(&cb(c, n)->inflight);
-	cb(c, n)->wt_writes++;
+	cb(c, n)->writes++;
 	pin_update(c, n);
 	set_io(io, n, IO_WT_WRITE | IO_FILLING);
 	return ROUTE_ORIGIN_WT;
@@ -887,7 +885,7 @@ static int cache_route(struct cache *c, struct bio *bio,
 
 			spin_lock_irqsave(&c->lock, flags);
 			atomic_dec(&cb(c, i)->inflight);
-			cb(c, i)->wt_writes--;
+			cb(c, i)->writes--;
 			if (cb(c, i)->flags & CB_VALID)
 				drop_key(c, cb(c, i)->oblock);
 			io->policy_data[0] &= ~(IO_WT_WRITE | IO_FILLING);
@@ -1036,7 +1034,7 @@ static void wt_write_done(struct cache *c, struct dm_restack_io *io,
 	struct cblock *b = cb(c, i);
 
 	atomic_dec(&b->inflight);
-	b->wt_writes--;
+	b->writes--;
 	if (b->flags & CB_VALID) {
 		if (error)
 			drop_key(c, b->oblock);
@@ -1103,6 +1101,8 @@ static int cache_end_io(struct dm_restack_policy *p, struct bio *bio,
 
 	spin_lock_irqsave(&c->lock, flags);
 	atomic_dec(&b->inflight);
+	if (bio_data_dir(bio) == WRITE)
+		b->writes--;
 	if (!*error) {
 		if (f & IO_FILLING) {
 			b->flags &= ~CB_FILLING;
@@ -1412,9 +1412,15 @@ static void queue_writebacks(struct cache *c, struct list_head *jobs)
 		struct cblock *b = cb(c, c->wb_cursor);
 		struct copy_job *job;
 
+		/*
+		 * Not while writes are in flight on it: one routed before the
+		 * write-back began is not marked CB_REDIRTY, and the copy
+		 * could read the block before the write lands, then record
+		 * the block clean with the origin holding the older data.
+		 */
 		if ((b->flags & (CB_VALID | CB_DIRTY | CB_FILLING |
 				 CB_WRITEBACK | CB_LOST)) ==
-		    (CB_VALID | CB_DIRTY)) {
+		    (CB_VALID | CB_DIRTY) && !b->writes) {
 			job = kzalloc(sizeof(*job), GFP_NOWAIT);
 			if (!job)
 				break;

@@ -31,6 +31,7 @@
 #ifndef DM_RESTACK_POLICY_H
 #define DM_RESTACK_POLICY_H
 
+#include <linux/bio.h>
 #include <linux/device-mapper.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -223,6 +224,24 @@ void dm_restack_policy_unregister(struct dm_restack_policy_type *type);
 struct block_device *dm_restack_origin(struct dm_restack_volume *vol);
 sector_t dm_restack_volume_sectors(struct dm_restack_volume *vol);
 const char *dm_restack_volume_name(struct dm_restack_volume *vol);
+
+/*
+ * dm_restack_bio_aim - aim @bio at @bdev: bio_set_dev() without the blkg
+ * association.  Only for a bio that device-mapper submits afterwards,
+ * i.e. one map() returns DM_MAPIO_REMAPPED for, or one the policy submits
+ * with dm_submit_bio_remap(): device-mapper associates the blkg again
+ * when it submits (bio_clone_blkg_association() in dm_submit_bio_remap()),
+ * so bio_set_dev() would look the blkg up twice per bio, a cost the hit
+ * path of a cache feels.  A bio submitted with submit_bio_noacct() needs
+ * bio_set_dev().  Any context; does not block.
+ */
+static inline void dm_restack_bio_aim(struct bio *bio, struct block_device *bdev)
+{
+	bio_clear_flag(bio, BIO_REMAPPED);
+	if (bio->bi_bdev != bdev)
+		bio_clear_flag(bio, BIO_BPS_THROTTLED);
+	bio->bi_bdev = bdev;
+}
 
 /*
  * dm_restack_io_remapped - record where a bio the policy submits itself was

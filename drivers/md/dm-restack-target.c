@@ -561,21 +561,28 @@ static u32 inflight_now(struct dm_restack_volume *vol)
 
 /*
  * Fill the per-bio context.  The clone device-mapper hands us has no blkcg
- * association yet; pointing it at the origin associates it with the
- * submitter's blkcg (bio_associate_blkg()), exactly as dm-linear's remap
- * does, so the cgroup recorded is the one the origin will account.
+ * association yet.  When someone reads the cgroup (a tracepoint or the
+ * policy), pointing the clone at the origin with bio_set_dev() associates
+ * it with the submitter's blkcg, so the cgroup recorded is the one the
+ * origin will account.  Otherwise it is only aimed (dm_restack_bio_aim()):
+ * device-mapper associates every bio it submits anyway, and a policy that
+ * remaps the bio would pay for a second lookup.
  *
  * The clock read and the cgroup lookup are only done when someone reads
- * them (a tracepoint or the policy): measured in a TCG guest, they were a
- * visible share of detached mode's cost over dm-linear.
+ * them: measured in a TCG guest, they were a visible share of detached
+ * mode's cost over dm-linear.
  */
 static void io_init(struct dm_restack_volume *vol, struct dm_restack_io *io,
 		    struct bio *bio, struct restack_attachment *att)
 {
 	bool traced = trace_restack_complete_enabled() ||
 		trace_restack_map_enabled() || trace_restack_remap_enabled();
+	bool context = traced || (att && att->type->wants_io_context);
 
-	bio_set_dev(bio, vol->origin->bdev);
+	if (context)
+		bio_set_dev(bio, vol->origin->bdev);
+	else
+		dm_restack_bio_aim(bio, vol->origin->bdev);
 	io->virt_sector = bio->bi_iter.bi_sector;
 	io->nr_sectors = bio_sectors(bio);
 	io->opf = bio->bi_opf;
@@ -584,7 +591,7 @@ static void io_init(struct dm_restack_volume *vol, struct dm_restack_io *io,
 	io->phys_sector = 0;
 	io->result = DM_RESTACK_RESULT_NONE;
 	io->attachment = att;
-	if (traced || (att && att->type->wants_io_context)) {
+	if (context) {
 		struct cgroup_subsys_state *css = bio_blkcg_css(bio);
 
 		io->start_ns = ktime_get_ns();
