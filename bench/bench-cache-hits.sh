@@ -104,6 +104,13 @@ if [ -z "$OUT" ]; then
 fi
 mkdir -p "$OUT/status" || die "cannot create $OUT"
 here=$(cd "$(dirname "$0")" 2>/dev/null && pwd)
+lib=""
+for l in "$here/lib-bcache.sh" /opt/restack/bench/lib-bcache.sh; do
+	[ -z "$lib" ] && [ -r "$l" ] && lib=$l
+done
+[ -n "$lib" ] || die "lib-bcache.sh not found (next to this script or in /opt/restack/bench)"
+# shellcheck source=bench/lib-bcache.sh
+. "$lib"
 ALTIO=${ALTIO:-}
 for a in "$here/altio" /opt/restack/bench/altio; do
 	[ -z "$ALTIO" ] && [ -x "$a" ] && ALTIO=$a
@@ -167,7 +174,7 @@ fill() { # dev [seek in MiB]: DATA at the start of dev (or at that offset)
 }
 
 make_stack() { # label: create it; sets DEV_<label>
-	local lab="$1" name f m b dev cset bdev before S i st
+	local lab="$1" name f m b dev i
 	name=$(dmname "$lab")
 	case $lab in
 	raw | raw2)
@@ -201,39 +208,9 @@ make_stack() { # label: create it; sets DEV_<label>
 		# udev-less registration (PLATFORM.md), as in bench-cache.sh
 		origin_slice "$lab"
 		f=$(disk f_bcwt)
-		make-bcache --block 4k --bucket 16k -C "$f" >"$OUT/make-bcache-C.txt" 2>&1 ||
-			die "make-bcache -C $f: $(cat "$OUT/make-bcache-C.txt")"
-		make-bcache --block 4k -B "$o" >"$OUT/make-bcache-B.txt" 2>&1 ||
-			die "make-bcache -B $o: $(cat "$OUT/make-bcache-B.txt")"
-		cset=$(awk '/^Set UUID:/ {print $3}' "$OUT/make-bcache-C.txt")
-		[ -n "$cset" ] || die "no cache set uuid from make-bcache -C $f"
-		before=$(ls -d /sys/block/bcache* 2>/dev/null)
-		echo "$f" >/sys/fs/bcache/register || die "bcache: cannot register $f"
-		echo "$o" >/sys/fs/bcache/register || die "bcache: cannot register $o"
-		bdev=""
-		i=0
-		while [ -z "$bdev" ]; do
-			for b in /sys/block/bcache*; do
-				[ -e "$b" ] || continue
-				echo "$before" | grep -qx "$b" || bdev=${b##*/}
-			done
-			i=$((i + 1))
-			[ "$i" -gt 50 ] && die "bcache: no new bcache device after registering $o"
-			[ -z "$bdev" ] && sleep 0.1
-		done
-		S=/sys/block/$bdev/bcache
-		if [ "$(cat "$S/state")" = "no cache" ]; then
-			echo "$cset" >"$S/attach" || die "bcache: cannot attach $bdev to $cset"
-		fi
-		echo writethrough >"$S/cache_mode" || die "bcache: cannot set writethrough on $bdev"
-		echo 0 >"/sys/fs/bcache/$cset/congested_read_threshold_us"
-		echo 0 >"/sys/fs/bcache/$cset/congested_write_threshold_us"
-		st=$(cat "$S/state")
-		[ "$st" = clean ] || die "bcache $bdev: state '$st' after attach"
-		[ -b "/dev/$bdev" ] || mknod "/dev/$bdev" b \
-			"$(cut -d: -f1 "/sys/block/$bdev/dev")" "$(cut -d: -f2 "/sys/block/$bdev/dev")"
-		BCSYS=$S BCSET=$cset
-		dev=/dev/$bdev
+		bcache_make "$f" "$o" 16k writethrough "$OUT/make-bcache"
+		BCSYS=$BCACHE_SYS BCSET=$BCACHE_SET
+		dev=$BCACHE_DEV
 		;;
 	*) die "unknown stack $lab" ;;
 	esac

@@ -142,6 +142,13 @@ if [ -z "$OUT" ]; then
 fi
 mkdir -p "$OUT" || die "cannot create $OUT"
 here=$(cd "$(dirname "$0")" 2>/dev/null && pwd)
+lib=""
+for l in "$here/lib-bcache.sh" /opt/restack/bench/lib-bcache.sh; do
+	[ -z "$lib" ] && [ -r "$l" ] && lib=$l
+done
+[ -n "$lib" ] || die "lib-bcache.sh not found (next to this script or in /opt/restack/bench)"
+# shellcheck source=bench/lib-bcache.sh
+. "$lib"
 ALTIO=${ALTIO:-}
 for a in "$here/altio" /opt/restack/bench/altio; do
 	[ -z "$ALTIO" ] && [ -x "$a" ] && ALTIO=$a
@@ -243,44 +250,11 @@ make_stack() {
 		dev=/dev/mapper/$name
 		;;
 	bc-wt | bc-wb)
-		# udev-less registration (PLATFORM.md): format both, register both
-		# through sysfs, attach the backing device to the cache set by its
-		# set uuid, then set the mode.
-		make-bcache --block 4k --bucket "${FAST_MB}k" -C "$f" >"$OUT/make-bcache-$lab-C.txt" 2>&1 ||
-			die "make-bcache -C $f: $(cat "$OUT/make-bcache-$lab-C.txt")"
-		make-bcache --block 4k -B "$o" >"$OUT/make-bcache-$lab-B.txt" 2>&1 ||
-			die "make-bcache -B $o: $(cat "$OUT/make-bcache-$lab-B.txt")"
-		cset=$(awk '/^Set UUID:/ {print $3}' "$OUT/make-bcache-$lab-C.txt")
-		[ -n "$cset" ] || die "no cache set uuid from make-bcache -C $f"
-		before=$(ls -d /sys/block/bcache* 2>/dev/null)
-		echo "$f" >/sys/fs/bcache/register || die "bcache: cannot register $f"
-		echo "$o" >/sys/fs/bcache/register || die "bcache: cannot register $o"
-		bdev=""
-		i=0
-		while [ -z "$bdev" ]; do
-			for b in /sys/block/bcache*; do
-				[ -e "$b" ] || continue
-				echo "$before" | grep -qx "$b" || bdev=${b##*/}
-			done
-			i=$((i + 1))
-			[ "$i" -gt 50 ] && die "bcache: no new bcache device after registering $o"
-			[ -z "$bdev" ] && sleep 0.1
-		done
-		S=/sys/block/$bdev/bcache
-		if [ "$(cat "$S/state")" = "no cache" ]; then
-			echo "$cset" >"$S/attach" || die "bcache: cannot attach $bdev to $cset"
-		fi
 		if [ "$lab" = bc-wt ]; then m=writethrough; else m=writeback; fi
-		echo "$m" >"$S/cache_mode" || die "bcache: cannot set $m on $bdev"
-		echo 0 >"/sys/fs/bcache/$cset/congested_read_threshold_us"
-		echo 0 >"/sys/fs/bcache/$cset/congested_write_threshold_us"
-		st=$(cat "$S/state")
-		[ "$st" = clean ] || [ "$st" = dirty ] || die "bcache $bdev: state '$st' after attach"
-		[ -b "/dev/$bdev" ] || mknod "/dev/$bdev" b \
-			"$(cut -d: -f1 "/sys/block/$bdev/dev")" "$(cut -d: -f2 "/sys/block/$bdev/dev")"
-		eval "BCSYS_$(echo "$lab" | tr -- '-' '_')=$S"
-		eval "BCSET_$(echo "$lab" | tr -- '-' '_')=$cset"
-		dev=/dev/$bdev
+		bcache_make "$f" "$o" "${FAST_MB}k" "$m" "$OUT/make-bcache-$lab"
+		eval "BCSYS_$(echo "$lab" | tr -- '-' '_')=$BCACHE_SYS"
+		eval "BCSET_$(echo "$lab" | tr -- '-' '_')=$BCACHE_SET"
+		dev=$BCACHE_DEV
 		;;
 	wc)
 		dm_make "$name" "0 $sz writecache s $o $f 4096 0"
