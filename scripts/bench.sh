@@ -9,14 +9,16 @@
 #      5), in a guest (about 20-25 minutes);
 #   5. cache-hits: read hits of the cache policy, dm-cache and bcache against
 #      a raw virtio fast disk (issue 5's read-hit target), in a guest (about
-#      5 minutes).
+#      5 minutes);
+#   6. cache-writes: wb random writes, restack against dm-writecache, with
+#      fine-grained alternation, in a guest (under a minute).
 # Each guest run alternates the compared devices inside one boot (see
 # bench/README.md).  Results: build/bench/{overhead,tracing}/bench/ and the
 # analyzer's output; build/bench/cache/cache/ and its report.txt;
 # build/bench/cache-hits/cache-hits/summary.txt; the summaries are printed
 # at the end.
 # BENCH_PARTS_RUN selects parts: "overhead tracing analyzer cache
-# cache-hits" (default all).
+# cache-hits cache-writes" (default all).
 set -euo pipefail
 # Measurements use both host cores (multi-threaded TCG), as they were
 # recorded; the guest tests run single-threaded (scripts/guest-run.sh).
@@ -24,7 +26,7 @@ export RESTACK_TCG_THREAD=${RESTACK_TCG_THREAD:-multi}
 cd "$(dirname "$0")/.."
 
 parts=${BENCH_PARTS_RUN:-}
-[ -n "$parts" ] || parts="overhead tracing analyzer cache cache-hits"
+[ -n "$parts" ] || parts="overhead tracing analyzer cache cache-hits cache-writes"
 make -s -C bench
 for p in $parts; do
 	case $p in
@@ -49,8 +51,11 @@ for p in $parts; do
 	cache-hits)
 		nice -n -10 scripts/guest-run.sh -o build/bench/cache-hits bench/bench-cache-hits.sh
 		;;
+	cache-writes)
+		nice -n -10 scripts/guest-run.sh -o build/bench/cache-writes bench/bench-cache-writes.sh
+		;;
 	*)
-		echo "bench.sh: unknown part '$p' (overhead, tracing, analyzer, cache, cache-hits)" >&2
+		echo "bench.sh: unknown part '$p' (overhead, tracing, analyzer, cache, cache-hits, cache-writes)" >&2
 		exit 2
 		;;
 	esac
@@ -69,6 +74,12 @@ case " $parts " in
 *" cache-hits "*)
 	f=build/bench/cache-hits/cache-hits/summary.txt
 	[ -f "$f" ] && { echo "== cache-hits ($f)"; cat "$f"; }
+	;;
+esac
+case " $parts " in
+*" cache-writes "*)
+	f=build/bench/cache-writes/ratio.txt
+	[ -f "$f" ] && { echo "== cache-writes ($f)"; cat "$f"; }
 	;;
 esac
 exit 0
