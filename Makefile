@@ -8,6 +8,8 @@
 #   make check         tool unit tests, KUnit on UML and the guest tests
 #   make bench         the benchmarks (results in Documentation/performance.rst)
 #   make demo          boots a guest and shows a volume at work
+#   make validate-cache   predicted hit ratios against the cache's, in a guest
+#   make validate-model   predicted latency, IOPS against measured, in a guest
 #
 # KDIR defaults to the running kernel's build tree and, where that is
 # absent (as on build machines whose own kernel cannot load modules), to

@@ -14,22 +14,23 @@
 VM_RESULTS ?= build/vm-results
 VM_TESTS ?=
 
-.PHONY: vm-check vm-image vm-shell demo bench-progs
+.PHONY: vm-check vm-image vm-shell demo test-helpers
 
-# Test helpers the guest image stages from bench/ (crashio for 53-cache-crash).
-bench-progs:
-	$(MAKE) -C bench
+# Programs the guest tests run, which the guest image stages under
+# /opt/restack/tests/helpers/ (crashio for 53- and 55-cache-crash).
+test-helpers:
+	$(MAKE) -C tests/helpers
 
-vm-image: modules tools bench-progs
+vm-image: modules tools test-helpers
 	scripts/guest-image.sh
 
-vm-check: deps modules tools bench-progs
+vm-check: deps modules tools test-helpers
 	scripts/guest-test.sh -o $(VM_RESULTS) $(VM_TESTS)
 
-vm-shell: modules tools bench-progs
+vm-shell: modules tools test-helpers
 	scripts/guest-run.sh --shell
 
-demo: deps modules tools bench-progs
+demo: deps modules tools test-helpers
 	scripts/guest-demo.sh
 
 # Redraw the demo's timeline and plots (build/demo/) from the last run's

@@ -6,7 +6,8 @@
 #           kernel modules (dm-*, null_blk, brd, virtio, 9p, ...) with depmod.
 #   overlay (rebuilt on every run, in build/vm/): /init, the project's
 #           drivers/md/*.ko under lib/modules/$KVER/extra with a fresh depmod,
-#           tools/restack, bench/, tests/vm/.
+#           tools/restack, bench/ and tests/helpers/ (under /opt/restack),
+#           tests/vm/.
 #
 # Usage: scripts/guest-image.sh [-q]
 # Prints (on stdout) shell assignments: KVER=... KERNEL=... INITRD=...
@@ -181,12 +182,15 @@ mkdir -p "$O/usr/$M"
 cp "$D/$M"/modules.* "$O/usr/$M/"
 rm -rf "$D"
 
-# userspace tools and benchmarks, if built
+# userspace tools, benchmarks and the guest tests' helper programs, if
+# built; a file at <dir>/<name> in the repository is /opt/restack/<dir>/<name>
+# in the guest
 if [ -x "$RESTACK_ROOT/tools/restack" ] && [ -f "$RESTACK_ROOT/tools/restack" ]; then
 	stage_elf "$O" "$RESTACK_ROOT/tools/restack" /usr/local/bin/restack
 fi
-if [ -d "$RESTACK_ROOT/bench" ]; then
-	find "$RESTACK_ROOT/bench" -maxdepth 2 -type f \( -perm -u+x -o -name '*.fio' -o -name '*.sh' -o -name '*.ini' -o -name '*.conf' \) |
+for dir in bench tests/helpers; do
+	[ -d "$RESTACK_ROOT/$dir" ] || continue
+	find "$RESTACK_ROOT/$dir" -maxdepth 2 -type f \( -perm -u+x -o -name '*.fio' -o -name '*.sh' -o -name '*.ini' -o -name '*.conf' \) |
 	while read -r f; do
 		rel=${f#"$RESTACK_ROOT"/}
 		mkdir -p "$O/opt/restack/$(dirname "$rel")"
@@ -195,7 +199,7 @@ if [ -d "$RESTACK_ROOT/bench" ]; then
 			stage_libs "$O" "$f"
 		fi
 	done
-fi
+done
 # stage_libs may have created lib/lib64 as real dirs: fold them into usr/
 # (in the base, /lib and /lib64 are symlinks to usr/)
 for d in lib lib64; do

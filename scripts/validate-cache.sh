@@ -3,9 +3,9 @@
 #
 # validate-cache.sh - the analyzer's prediction against the cache policy's
 # measured hit ratio on the same workload (Documentation/analyzer.rst,
-# "Predicted against measured").  Boots a guest (bench/validate-cache.sh),
-# then simulates each recorded trace with `restack mrc` for the cache's
-# slot count and prints both.
+# "Predicted against measured").  Boots a guest
+# (bench/validate-cache-guest.sh), then simulates each recorded trace with
+# `restack mrc` for the cache's slot count and prints both.
 set -euo pipefail
 # Measurements use both host cores (multi-threaded TCG), as they were
 # recorded; the guest tests run single-threaded (scripts/guest-run.sh).
@@ -13,7 +13,7 @@ export RESTACK_TCG_THREAD=${RESTACK_TCG_THREAD:-multi}
 cd "$(dirname "$0")/.."
 out=build/validate
 rm -rf "$out"
-scripts/guest-run.sh -o "$out" bench/validate-cache.sh
+scripts/guest-run.sh -o "$out" bench/validate-cache-guest.sh
 v=$out/validate
 # The cache's slots: its blocks less the 1/32 reserve
 # (drivers/md/dm-restack-cache-main.c, alloc_state()).

@@ -3,10 +3,11 @@
 #
 # validate-model.sh - the analyzer's performance model against measured
 # latencies and IOPS (Documentation/analyzer.rst, "Predicted against
-# measured").  Boots a guest that runs bench/validate-model.sh (a slow
-# dm-delay origin, a brd fast device, three fio workloads on the detached
-# volume, on the fast device alone and through the cache policy in wt, wb
-# and wa at two sizes, every run traced), then for each workload:
+# measured").  Boots a guest that runs bench/validate-model-guest.sh (a
+# slow dm-delay origin, a brd fast device, three fio workloads on the
+# detached volume, on the fast device alone and through the cache policy
+# in wt, wb and wa at two sizes, every run traced), then for each
+# workload:
 #   - runs `restack recommend --all --json --warmup <s>` on the detached
 #     run's trace, with the fast-alone run's trace as fast_profile and the
 #     cache sizes and modes of the guest's stacks (full-rate simulation);
@@ -15,6 +16,7 @@
 #   - prints predicted against measured, medians over the rounds.
 #
 # Usage: scripts/validate-model.sh [--no-run] [VAR=value ...]
+#    or: make validate-model [VALIDATE_MODEL_ARGS="[--no-run] VAR=value ..."]
 #   VAR: DELAY_MS QD NIOS ROUNDS WORKLOADS SIZES_MB MODES (see the guest script)
 #   --no-run: compare the results of the last run again
 #   VALIDATE_MODEL_OUT: results directory (default build/validate-model)
@@ -37,7 +39,7 @@ if [ "$run" = 1 ]; then
 	rm -rf "$out"
 	mkdir -p "$out"
 	printf '%s\n' "${env[@]+"${env[@]}"}" >"$out/validate-model.env"
-	scripts/guest-run.sh -o "$out" bench/validate-model.sh
+	scripts/guest-run.sh -o "$out" bench/validate-model-guest.sh
 fi
 exec python3 - "$out/validate-model" tools/restack <<'EOF'
 import json, os, re, statistics, subprocess, sys

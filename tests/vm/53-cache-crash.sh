@@ -5,7 +5,7 @@
 # One memory-backed disk under one dm-log-writes device; the cache's
 # origin and fast device are carved from it by dm-linear, so one log
 # holds every write of both in one global order, each plain write logged
-# only once a later flush made it stable.  crashio (bench/crashio.c)
+# only once a later flush made it stable.  crashio (tests/helpers/crashio.c)
 # writes self-describing 4 KiB blocks through the cache, fsyncs and uses
 # O_DSYNC (FUA) often, and after each acknowledgement sends a log mark
 # naming it.  Then `restack replay` replays the log onto a pristine copy
@@ -22,8 +22,8 @@
 
 plan 16
 load_modules dm-mod dm-restack dm-log-writes
-CRASHIO=/opt/restack/bench/crashio
-[ -x "$CRASHIO" ] || bail_out "$CRASHIO missing (make -C bench)"
+CRASHIO=/opt/restack/tests/helpers/crashio
+[ -x "$CRASHIO" ] || bail_out "$CRASHIO missing (make -C tests/helpers)"
 command -v restack >/dev/null || bail_out "restack CLI missing (make tools)"
 LOG=$(disk log) || bail_out "no log disk"
 

@@ -1,13 +1,14 @@
 #!/bin/sh
-# validate-cache.sh - does the analyzer predict what the cache does?  Run
-# INSIDE the guest: random reads through the cache policy (wt, S3-FIFO,
+# validate-cache-guest.sh - does the analyzer predict what the cache does?
+# Run INSIDE the guest: random reads through the cache policy (wt, S3-FIFO,
 # 4 KiB blocks, a 16 MiB fast device: smaller than the working sets, so
 # that evictions and the replacement's choices matter) on a volume traced
 # in full; writes each trace and the measured hit counts to the share.
-# The devices are null_blk without memory: hit counting needs no data,
-# and the cache starts cold in every round (its metadata is not kept).  On the host,
-# scripts/validate-cache.sh compares them with `restack mrc` simulating
-# the same trace, policy and cache size.
+# The devices are null_blk without memory: hit counting needs no data, and
+# the cache starts cold in every round (its metadata is not kept).  On the
+# host, scripts/validate-cache.sh (`make validate-cache`) boots it and
+# compares them with `restack mrc` simulating the same trace, policy and
+# cache size.
 # disks: none
 # timeout: 900
 set -eu

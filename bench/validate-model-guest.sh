@@ -1,7 +1,8 @@
 #!/bin/sh
-# validate-model.sh - does the analyzer's performance model predict the
-# latencies and IOPS of real stacks?  Run INSIDE the guest
-# (scripts/validate-model.sh boots it and compares).
+# validate-model-guest.sh - does the analyzer's performance model predict
+# the latencies and IOPS of real stacks?  Run INSIDE the guest
+# (scripts/validate-model.sh, `make validate-model`, boots it and
+# compares).
 #
 # Origin: dm-delay (DELAY_MS, default 2 ms) over memory-backed null_blk.
 # Fast: brd.  Both hold data, so write-back and promotion copy real blocks.
