@@ -16,7 +16,7 @@ rm -rf "$out"
 scripts/guest-run.sh -o "$out" bench/validate-cache-guest.sh
 v=$out/validate
 # The cache's slots: its blocks less the 1/32 reserve
-# (drivers/md/dm-restack-cache-main.c, alloc_state()).
+# (drivers/md/dm-restack-cache-meta-io.c, alloc_state()).
 blocks=$(sed -n 's/.* blocks=\([0-9]*\).*/\1/p' "$v/zipf12-qd1.status")
 slots=$(( blocks - blocks / 32 ))
 bytes=$(( slots * 4096 ))
