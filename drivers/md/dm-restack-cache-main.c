@@ -1820,6 +1820,15 @@ static int load_device(struct cache *c, bool block_size_given,
 			goto out;
 		}
 		c->latest_slot[page] = s;
+		/*
+		 * The other slot may hold an aborted commit's page, seq above
+		 * ours: the next commit, which reuses seq + 1, must overwrite
+		 * it, or the next recovery would prefer it (issue 12).
+		 */
+		if (restack_cache_page_needs_rewrite(ok0 ? slot0 : NULL,
+						     ok1 ? slot1 : NULL, s,
+						     page, geo.format_id, seq))
+			set_bit(page, c->dirty_pages);
 		memcpy(&c->entries[page * RESTACK_CACHE_ENTRIES_PER_PAGE],
 		       restack_cache_page_entries(s ? slot1 : slot0),
 		       RESTACK_CACHE_ENTRIES_PER_PAGE * sizeof(*c->entries));

@@ -197,3 +197,18 @@ int restack_cache_page_pick(const void *slot0, const void *slot1,
 		return -EUCLEAN;
 	return s1 > s0 ? 1 : 0;
 }
+
+bool restack_cache_page_needs_rewrite(const void *slot0, const void *slot1,
+				      int picked, u32 page_index,
+				      u64 format_id, u64 commit_seq)
+{
+	const struct restack_cache_page_disk *other = picked ? slot0 : slot1;
+
+	if (!other)
+		return true;
+	if (le32_to_cpu(other->crc) != meta_crc(other, sizeof(other->crc)) ||
+	    le32_to_cpu(other->page_index) != page_index ||
+	    le64_to_cpu(other->format_id) != format_id)
+		return false;	/* never trusted, whatever its seq */
+	return le64_to_cpu(other->seq) > commit_seq;
+}

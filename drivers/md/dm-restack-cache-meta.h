@@ -30,6 +30,15 @@
  * torn in step 2 fails its checksum; one written in step 2 of a commit
  * whose superblock never landed has seq > N: either way the other slot,
  * holding the previous committed state, is used.
+ *
+ * Such an aborted slot keeps its valid checksum and its seq (N+1, say)
+ * after recovery, and the next commit reuses N+1: had that commit left
+ * the page alone, the next recovery would take the aborted slot, an
+ * image that was never committed.  So recovery marks every page whose
+ * other slot might carry a seq above N (restack_cache_page_needs_rewrite())
+ * and the first commit after it rewrites that slot before its superblock
+ * lands.  Invariant: once commit M is durable, every slot that passes
+ * the checks with a seq <= M holds what a durable commit wrote there.
  */
 #ifndef DM_RESTACK_CACHE_META_H
 #define DM_RESTACK_CACHE_META_H
@@ -149,6 +158,19 @@ void restack_cache_page_encode(void *buf, u32 page_index, u64 format_id,
  */
 int restack_cache_page_pick(const void *slot0, const void *slot1,
 			    u32 page_index, u64 format_id, u64 commit_seq);
+
+/*
+ * restack_cache_page_needs_rewrite - must the first commit after recovery
+ * write metadata page @page_index even if none of its entries changes?
+ * @picked is what restack_cache_page_pick() returned for these slots.
+ * True when the other slot, the one that commit would write, passes the
+ * checksum, index and format id checks with a seq above @commit_seq (an
+ * aborted commit's), or could not be read (its seq is unknown): left in
+ * place, it would outrank @picked once commits reach its seq.
+ */
+bool restack_cache_page_needs_rewrite(const void *slot0, const void *slot1,
+				      int picked, u32 page_index,
+				      u64 format_id, u64 commit_seq);
 
 /* Entries of a page picked with restack_cache_page_pick(). */
 static inline const struct restack_cache_entry_disk *
