@@ -1661,6 +1661,17 @@ static int state_from_entries(struct cache *c)
 					     c->block_sectors);
 	u32 i, slot = 0;
 
+	/*
+	 * The device's table is untrusted input: the pure checks of
+	 * dm-restack-cache-meta.c (KUnit fuzzes them) before anything is
+	 * built from it; the loop below checks double mappings.
+	 */
+	if (restack_cache_entries_check(c->entries, c->geo.nr_blocks,
+					origin_blocks, c->nr_slots, NULL)) {
+		DMERR("%s: cache metadata entries are corrupt",
+		      dm_restack_volume_name(c->vol));
+		return -EUCLEAN;
+	}
 	for (i = c->geo.nr_blocks; i-- > 0;) {
 		u32 flags = le32_to_cpu(c->entries[i].flags);
 		u64 oblock = le64_to_cpu(c->entries[i].oblock);
