@@ -218,6 +218,17 @@ static int state_from_entries(struct cache *c)
 					     c->block_sectors);
 	u32 i, slot = 0;
 
+	/*
+	 * The device's table is untrusted input: the pure checks of
+	 * dm-restack-cache-meta.c (KUnit fuzzes them) before anything is
+	 * built from it; the loop below checks double mappings.
+	 */
+	if (restack_cache_entries_check(c->entries, c->geo.nr_blocks,
+					origin_blocks, c->nr_slots, NULL)) {
+		DMERR("%s: cache metadata entries are corrupt",
+		      dm_restack_volume_name(c->vol));
+		return -EUCLEAN;
+	}
 	for (i = c->geo.nr_blocks; i-- > 0;) {
 		u32 flags = le32_to_cpu(c->entries[i].flags);
 		u64 oblock = le64_to_cpu(c->entries[i].oblock);
@@ -377,6 +388,15 @@ static int load_device(struct cache *c, bool block_size_given,
 			goto out;
 		}
 		c->latest_slot[page] = s;
+		/*
+		 * The other slot may hold an aborted commit's page, seq above
+		 * ours: the next commit, which reuses seq + 1, must overwrite
+		 * it, or the next recovery would prefer it (issue 12).
+		 */
+		if (restack_cache_page_needs_rewrite(ok0 ? slot0 : NULL,
+						     ok1 ? slot1 : NULL, s,
+						     page, geo.format_id, seq))
+			set_bit(page, c->dirty_pages);
 		memcpy(&c->entries[page * RESTACK_CACHE_ENTRIES_PER_PAGE],
 		       restack_cache_page_entries(s ? slot1 : slot0),
 		       RESTACK_CACHE_ENTRIES_PER_PAGE * sizeof(*c->entries));

@@ -30,6 +30,15 @@
  * torn in step 2 fails its checksum; one written in step 2 of a commit
  * whose superblock never landed has seq > N: either way the other slot,
  * holding the previous committed state, is used.
+ *
+ * Such an aborted slot keeps its valid checksum and its seq (N+1, say)
+ * after recovery, and the next commit reuses N+1: had that commit left
+ * the page alone, the next recovery would take the aborted slot, an
+ * image that was never committed.  So recovery marks every page whose
+ * other slot might carry a seq above N (restack_cache_page_needs_rewrite())
+ * and the first commit after it rewrites that slot before its superblock
+ * lands.  Invariant: once commit M is durable, every slot that passes
+ * the checks with a seq <= M holds what a durable commit wrote there.
  */
 #ifndef DM_RESTACK_CACHE_META_H
 #define DM_RESTACK_CACHE_META_H
@@ -43,6 +52,9 @@
 #define RESTACK_CACHE_PAGE_SECTORS	(RESTACK_CACHE_PAGE_SIZE >> 9)
 #define RESTACK_CACHE_SB_SECTOR(copy)	((sector_t)(copy) * RESTACK_CACHE_PAGE_SECTORS)
 #define RESTACK_CACHE_META_START	(2 * RESTACK_CACHE_PAGE_SECTORS)
+/* Cache block sizes, as the block_size argument accepts: 4 KiB to 1 MiB. */
+#define RESTACK_CACHE_MIN_BLOCK_SECTORS	8
+#define RESTACK_CACHE_MAX_BLOCK_SECTORS	2048
 
 /* Entry flags. */
 #define RESTACK_CACHE_ENTRY_VALID	BIT(0)
@@ -110,6 +122,13 @@ static inline sector_t restack_cache_page_sector(u32 page, unsigned int slot)
 		((sector_t)page * 2 + slot) * RESTACK_CACHE_PAGE_SECTORS;
 }
 
+/*
+ * Set the checksum of a superblock or metadata page (both keep it in
+ * their first 4 bytes) after its other bytes are final.  The encoders
+ * call it; tests use it to forge pages that pass the checksum.
+ */
+void restack_cache_meta_seal(void *buf);
+
 /* Encode a superblock into @buf (RESTACK_CACHE_PAGE_SIZE bytes). */
 void restack_cache_sb_encode(void *buf, const struct restack_cache_geometry *geo,
 			     sector_t origin_sectors, u64 commit_seq, bool clean);
@@ -126,7 +145,15 @@ int restack_cache_sb_pick(const void *sb0, const void *sb1);
 /*
  * restack_cache_sb_decode - read geometry and commit number of a valid
  * superblock, checking that the geometry is self-consistent and fits in
- * @fast_sectors.  Returns 0 or -EUCLEAN.
+ * @fast_sectors.  Returns 0 or -EUCLEAN.  On success: block_sectors is a
+ * power of two in RESTACK_CACHE_MIN/MAX_BLOCK_SECTORS; nr_blocks is at
+ * least 1 and at most what restack_cache_geometry() fits in @fast_sectors
+ * (so every table sized by it is bounded by the device's size); meta_pages
+ * is DIV_ROUND_UP(nr_blocks, RESTACK_CACHE_ENTRIES_PER_PAGE); data_start is
+ * block-aligned, just past the metadata, and data_start + nr_blocks *
+ * block_sectors <= @fast_sectors; commit_seq is below S64_MAX, so the next
+ * commit's number never wraps; clean is the flag 0 or 1, anything else
+ * is corrupt, as is a non-zero reserved field.
  */
 int restack_cache_sb_decode(const void *buf, sector_t fast_sectors,
 			    struct restack_cache_geometry *geo,
@@ -149,6 +176,35 @@ void restack_cache_page_encode(void *buf, u32 page_index, u64 format_id,
  */
 int restack_cache_page_pick(const void *slot0, const void *slot1,
 			    u32 page_index, u64 format_id, u64 commit_seq);
+
+/*
+ * restack_cache_page_needs_rewrite - must the first commit after recovery
+ * write metadata page @page_index even if none of its entries changes?
+ * @picked is what restack_cache_page_pick() returned for these slots.
+ * True when the other slot, the one that commit would write, passes the
+ * checksum, index and format id checks with a seq above @commit_seq (an
+ * aborted commit's), or could not be read (its seq is unknown): left in
+ * place, it would outrank @picked once commits reach its seq.
+ */
+bool restack_cache_page_needs_rewrite(const void *slot0, const void *slot1,
+				      int picked, u32 page_index,
+				      u64 format_id, u64 commit_seq);
+
+/*
+ * restack_cache_entries_check - validate a committed entry table of
+ * @nr_blocks entries before the cache's state is rebuilt from it.  The
+ * rebuild walks the blocks from the highest index down, gives the first
+ * @nr_slots valid ones a replacement slot and drops the clean ones beyond;
+ * so the table is corrupt (-EUCLEAN) if a valid entry names a block at or
+ * beyond @origin_blocks, a dirty one comes after the slots ran out, an
+ * entry is dirty but not valid, or carries unknown flags or a non-zero
+ * reserved field.  @seen: NULL, or scratch room for @nr_blocks u64 to also
+ * reject an origin block held by two entries (the caller may check that
+ * itself, e.g. with its lookup table).  Returns 0 or -EUCLEAN.
+ */
+int restack_cache_entries_check(const struct restack_cache_entry_disk *entries,
+				u64 nr_blocks, u64 origin_blocks, u64 nr_slots,
+				u64 *seen);
 
 /* Entries of a page picked with restack_cache_page_pick(). */
 static inline const struct restack_cache_entry_disk *
