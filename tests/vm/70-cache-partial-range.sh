@@ -6,15 +6,19 @@
 #  - 4 KiB is discarded inside the first, and 4 KiB zeroed (write-zeroes,
 #    not emulated by writes: the origin is a virtio disk with native
 #    write-zeroes) inside the second;
+#  - a third dirty block is discarded from 16 KiB into it on, over 40 MiB
+#    (more blocks than the cache has: the drop scans the whole cache);
 #  - through the volume, the untouched 60 KiB of each block read back,
-#    and the zeroed 4 KiB reads as zeroes;
+#    and the zeroed 4 KiB reads as zeroes, and the first 16 KiB of the
+#    third block are intact;
 #  - after detach (write-back), the origin read directly holds the other
-#    60 KiB of each block intact and the zeroed 4 KiB as zeroes.
+#    60 KiB of each block intact, the zeroed 4 KiB as zeroes, and the
+#    first 16 KiB of the third block.
 # disks: origin=64M
 # timeout: 300
 . /tests/vm/lib.sh
 
-plan 16
+plan 19
 load_modules dm-mod dm-restack
 nullb_create fastdev 16
 O=$(disk origin) || bail_out "no origin disk"
@@ -30,12 +34,12 @@ check "attach cache mode=wb block_size=65536" \
 
 B=65536
 K4=4096
-# Known, non-zero data for two blocks (blocks 0 and 1 of the volume).
-head -c $((2 * B)) /dev/urandom >"$T_TMP/pat"
-check "write two 64 KiB blocks" \
-	dd if="$T_TMP/pat" of=$V bs=$B count=2 oflag=direct conv=fsync
+# Known, non-zero data for three blocks (blocks 0 to 2 of the volume).
+head -c $((3 * B)) /dev/urandom >"$T_TMP/pat"
+check "write three 64 KiB blocks" \
+	dd if="$T_TMP/pat" of=$V bs=$B count=3 oflag=direct conv=fsync
 dirty=$(vol_stat vol dirty)
-check "both blocks are cached dirty (dirty=$dirty)" test "$dirty" -ge 2
+check "the blocks are cached dirty (dirty=$dirty)" test "$dirty" -ge 3
 
 # seg FILE OFFSET LENGTH: md5 of a 4 KiB-aligned part of FILE (O_DIRECT
 # for a device, so nothing comes from the page cache).
@@ -53,7 +57,10 @@ d0=$(vol_stat vol discards)
 z0=$(vol_stat vol write_zeroes)
 check "discard 4 KiB inside block 0" $BLKDISCARD -o $DOFF -l $K4 $V
 check "write-zeroes 4 KiB inside block 1" $BLKDISCARD -z -o $ZOFF -l $K4 $V
-check "the volume saw a discard and a write-zeroes" \
+LOFF=$((2 * B + 16 * 1024))	# discarded: from block 2 + 16 KiB, 40 MiB
+check "discard 40 MiB from 16 KiB into block 2 (cache blocks: $(vol_stat vol blocks))" \
+	$BLKDISCARD -o $LOFF -l $((40 << 20)) $V
+check "the volume saw discards and a write-zeroes" \
 	test "$(vol_stat vol discards)" -gt "$d0" -a "$(vol_stat vol write_zeroes)" -gt "$z0"
 
 # check_rest DEV WHAT: the untouched parts of both blocks and the zeroes.
@@ -65,6 +72,8 @@ check_rest() {
 		"$(seg "$T_TMP/pat" $B $((ZOFF - B)))$(seg "$T_TMP/pat" $((ZOFF + K4)) $((2 * B - ZOFF - K4)))" \
 		"$2: block 1 outside the write-zeroes is intact"
 	is "$(seg "$1" $ZOFF $K4)" "$zero4k" "$2: the zeroed 4 KiB reads as zeroes"
+	is "$(seg "$1" $((2 * B)) $((LOFF - 2 * B)))" "$(seg "$T_TMP/pat" $((2 * B)) $((LOFF - 2 * B)))" \
+		"$2: block 2 before the long discard is intact"
 }
 check_rest $V "through the volume"
 
