@@ -5,18 +5,23 @@
  * origin), dropping cached copies under discards and write-zeroes, and
  * the worker that starts jobs, commits, and re-routes deferred bios.
  *
- * Context: copy_done() is a kcopyd callback (may run in interrupt
- * context; takes cache->lock irqsave, never blocks); the worker and the
- * periodic work run in process context on cache->wq and may block.
+ * Copies go through the shared copier (dm-restack-copier.h) and the
+ * background work through the shared worker (dm-restack-worker.h).
+ *
+ * Context: copy_done() is the copier's completion callback, run by
+ * kcopyd's thread (takes cache->lock irqsave, never blocks); the worker
+ * and the periodic work run in process context on the worker's
+ * workqueue and may block.
  */
 #include "dm-restack-cache.h"
 
 /* ---------------------------------------------------------------------- */
 /* Copy jobs: promotions and write-back, by kcopyd */
 
-static void copy_done(int read_err, unsigned long write_err, void *context)
+static void copy_done(struct dm_restack_copy *copy, int read_err,
+		      unsigned long write_err)
 {
-	struct copy_job *job = context;
+	struct copy_job *job = container_of(copy, struct copy_job, copy);
 	struct cache *c = job->cache;
 	u32 i = job->cblock;
 	struct cblock *b = cb(c, i);
@@ -96,9 +101,11 @@ static void start_copy(struct cache *c, struct copy_job *job)
 		fast.count = origin.count;
 	}
 	if (job->promotion)
-		dm_kcopyd_copy(c->kcopyd, &origin, 1, &fast, 0, copy_done, job);
+		dm_restack_copier_start(&c->copier, &job->copy, &origin, &fast,
+					copy_done);
 	else
-		dm_kcopyd_copy(c->kcopyd, &fast, 1, &origin, 0, copy_done, job);
+		dm_restack_copier_start(&c->copier, &job->copy, &fast, &origin,
+					copy_done);
 }
 
 /* Pick dirty blocks to write back (cache->lock held). */
@@ -233,7 +240,7 @@ static void resubmit_to_origin(struct cache *c, struct bio *bio)
 
 void cache_worker(struct work_struct *work)
 {
-	struct cache *c = container_of(work, struct cache, worker);
+	struct cache *c = container_of(work, struct cache, worker.work);
 	struct bio_list deferred, retry;
 	LIST_HEAD(jobs);
 	struct copy_job *job, *tmp;
@@ -247,9 +254,10 @@ void cache_worker(struct work_struct *work)
 	retry = c->retry;
 	bio_list_init(&c->retry);
 	list_splice_init(&c->jobs_queued, &jobs);
-	if (!c->stopping && (c->cleaning || writeback_due(c) || c->fast_failed))
+	if (!dm_restack_worker_stopping(&c->worker) &&
+	    (c->cleaning || writeback_due(c) || c->fast_failed))
 		queue_writebacks(c, &jobs);
-	if (!c->stopping && commit_due(c))
+	if (!dm_restack_worker_stopping(&c->worker) && commit_due(c))
 		commit = true;
 	if (!bio_list_empty(&c->after_commit))
 		commit = true;
@@ -303,7 +311,7 @@ void cache_worker(struct work_struct *work)
 void cache_periodic(struct work_struct *work)
 {
 	struct cache *c = container_of(to_delayed_work(work), struct cache,
-				       periodic);
+				       worker.periodic);
 	bool any;
 
 	any = !bitmap_empty(c->dirty_pages, c->geo.meta_pages) ||
@@ -312,6 +320,5 @@ void cache_periodic(struct work_struct *work)
 		cache_commit(c, false);
 	/* Write-back and commits that are due happen in the worker. */
 	kick(c);
-	if (!READ_ONCE(c->stopping))
-		queue_delayed_work(c->wq, &c->periodic, COMMIT_PERIOD);
+	dm_restack_worker_rearm(&c->worker);
 }
