@@ -445,6 +445,15 @@ static int restack_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 
 	ti->private = vol;
+	/*
+	 * Advertise a volatile write cache and FUA whatever the origin has:
+	 * a policy attached later may keep acknowledged data on a fast device
+	 * with a write cache, and a live attach cannot change the queue
+	 * limits.  Otherwise, over an origin without a write cache, the block
+	 * layer would strip PREFLUSH and FUA before restack_map() sees them.
+	 * Detached, they cost nothing: the origin's queue drops them.
+	 */
+	ti->flush_supported = true;
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
 	ti->num_secure_erase_bios = 1;
@@ -832,6 +841,11 @@ static void restack_status(struct dm_target *ti, status_type_t type,
 /* ---------------------------------------------------------------------- */
 /* Devices, ioctls and suspend */
 
+/*
+ * Only the origin: a policy's fast devices come and go with live attaches
+ * and cannot change the queue limits.  The write cache and FUA are
+ * advertised regardless (ti->flush_supported, restack_ctr()).
+ */
 static int restack_iterate_devices(struct dm_target *ti,
 				   iterate_devices_callout_fn fn, void *data)
 {
