@@ -961,10 +961,10 @@ static void split_at_block(struct cache *c, struct bio *bio,
 	u32 offset = bio->bi_iter.bi_sector & (c->block_sectors - 1);
 	u32 len = bio_sectors(bio);
 
-	if (offset + len > c->block_sectors) {
-		dm_accept_partial_bio(bio, c->block_sectors - offset);
-		io->nr_sectors = c->block_sectors - offset;
-	}
+	/* Issue 12/10: the restack helper keeps the volume's counters right. */
+	if (offset + len > c->block_sectors)
+		dm_restack_accept_partial_bio(&c->policy, bio, io,
+					      c->block_sectors - offset);
 }
 
 static int cache_map(struct dm_restack_policy *p, struct bio *bio,

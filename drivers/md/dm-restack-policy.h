@@ -252,6 +252,19 @@ void dm_restack_io_remapped(struct dm_restack_volume *vol,
 			    struct dm_restack_io *io, struct bio *bio);
 
 /*
+ * dm_restack_accept_partial_bio - dm_accept_partial_bio() for a policy: map
+ * only the first @n_sectors of @bio (device-mapper maps the rest as a new
+ * bio, through map() again) and keep the volume's counters and
+ * @io->nr_sectors right.  A policy splits bios with this helper, never
+ * with dm_accept_partial_bio() itself, which would count the remainder's
+ * bytes twice.  Only from map(), before @bio is submitted; @bio must not
+ * be an empty flush.  Does not block.
+ */
+void dm_restack_accept_partial_bio(struct dm_restack_policy *p,
+				   struct bio *bio, struct dm_restack_io *io,
+				   unsigned int n_sectors);
+
+/*
  * dm_restack_volume_set_failed - the policy can no longer serve the volume
  * correctly (for example dirty data it cannot read back).  The status mode
  * becomes "failed" until the policy is detached.  Any context.

@@ -511,41 +511,70 @@ static void restack_dtr(struct dm_target *ti)
 /* ---------------------------------------------------------------------- */
 /* The I/O path */
 
-static void count_submit(struct dm_restack_volume *vol, struct bio *bio)
+/*
+ * Add one bio's op, flags and @bytes to the counters, each with weight
+ * @one: 1 when the bio is mapped, (u64)-1 to take a count back.  u64
+ * arithmetic wraps, so adding -x is subtracting x.
+ */
+static void count_op(struct dm_restack_volume *vol, blk_opf_t opf, u64 bytes,
+		     u64 one)
 {
 	struct restack_counters __percpu *c = vol->counters;
-	unsigned int bytes = bio->bi_iter.bi_size;
 
-	this_cpu_inc(c->started);
-	if (bio->bi_opf & REQ_PREFLUSH)
-		this_cpu_inc(c->flushes);
-	if (bio->bi_opf & REQ_FUA)
-		this_cpu_inc(c->fua);
+	if (opf & REQ_PREFLUSH)
+		this_cpu_add(c->flushes, one);
+	if (opf & REQ_FUA)
+		this_cpu_add(c->fua, one);
 
-	switch (bio_op(bio)) {
+	switch (opf & REQ_OP_MASK) {
 	case REQ_OP_READ:
-		this_cpu_inc(c->reads);
-		this_cpu_add(c->read_bytes, bytes);
+		this_cpu_add(c->reads, one);
+		this_cpu_add(c->read_bytes, one * bytes);
 		break;
 	case REQ_OP_WRITE:
 		/* An empty flush is counted as a flush, not as a write. */
 		if (bytes) {
-			this_cpu_inc(c->writes);
-			this_cpu_add(c->write_bytes, bytes);
+			this_cpu_add(c->writes, one);
+			this_cpu_add(c->write_bytes, one * bytes);
 		}
 		break;
 	case REQ_OP_DISCARD:
 	case REQ_OP_SECURE_ERASE:
-		this_cpu_inc(c->discards);
-		this_cpu_add(c->discard_bytes, bytes);
+		this_cpu_add(c->discards, one);
+		this_cpu_add(c->discard_bytes, one * bytes);
 		break;
 	case REQ_OP_WRITE_ZEROES:
-		this_cpu_inc(c->write_zeroes);
+		this_cpu_add(c->write_zeroes, one);
 		break;
 	default:
 		break;
 	}
 }
+
+static void count_submit(struct dm_restack_volume *vol, struct bio *bio)
+{
+	this_cpu_inc(vol->counters->started);
+	count_op(vol, bio->bi_opf, bio->bi_iter.bi_size, 1);
+}
+
+/*
+ * A bio split by its policy counts once: device-mapper maps the remainder
+ * as a new bio, which count_submit() counts with its own length.  So the
+ * part accepted here gives back its op and flags (the last part, which is
+ * not split, counts them) and the remainder's bytes.  @started stays: each
+ * part completes through restack_end_io() on its own.
+ */
+void dm_restack_accept_partial_bio(struct dm_restack_policy *p,
+				   struct bio *bio, struct dm_restack_io *io,
+				   unsigned int n_sectors)
+{
+	u64 rest = (u64)(bio_sectors(bio) - n_sectors) << SECTOR_SHIFT;
+
+	dm_accept_partial_bio(bio, n_sectors);
+	io->nr_sectors = n_sectors;
+	count_op(p->vol, bio->bi_opf, rest, (u64)-1);
+}
+EXPORT_SYMBOL_GPL(dm_restack_accept_partial_bio);
 
 static void count_complete(struct dm_restack_volume *vol, blk_status_t error)
 {
