@@ -192,6 +192,11 @@ struct cache {
 	bool cleaning;			/* no new dirty data */
 	bool writeback_on;		/* between the watermarks, going down */
 	bool fast_failed;		/* stop using the fast device */
+	/*
+	 * Issue 12/8: set by activate(); until then writes passed through
+	 * before the attach may be in flight to the origin, so no promotion.
+	 */
+	bool origin_settled;
 	bool stopping;
 	u32 nr_promoting, nr_writeback;
 	u32 wb_cursor;
@@ -578,7 +583,7 @@ static enum route route_read(struct cache *c, struct bio *bio,
 	if (c->nr_promoting >= MAX_PROMOTIONS)
 		c->stats.promote_throttled++;
 	if (c->fast_failed || c->nr_promoting >= MAX_PROMOTIONS ||
-	    origin_write_in_flight(c, oblock)) {
+	    !c->origin_settled || origin_write_in_flight(c, oblock)) {
 		/*
 		 * No room to start another promotion, or the copy could read
 		 * the origin before a write in flight to it lands.
@@ -2301,6 +2306,16 @@ bad:
 	return ERR_PTR(r);
 }
 
+/* Issue 12/8: no write passed through before the attach is in flight. */
+static void cache_activate(struct dm_restack_policy *p)
+{
+	struct cache *c = to_cache(p);
+
+	spin_lock_irq(&c->lock);
+	c->origin_settled = true;
+	spin_unlock_irq(&c->lock);
+}
+
 static void cache_destroy(struct dm_restack_policy *p)
 {
 	struct cache *c = to_cache(p);
@@ -2460,6 +2475,7 @@ static struct dm_restack_policy_type cache_policy_type = {
 	.version = { 1, 0, 0 },
 	.owner = THIS_MODULE,
 	.create = cache_create,
+	.activate = cache_activate,
 	.destroy = cache_destroy,
 	.map = cache_map,
 	.end_io = cache_end_io,
