@@ -394,6 +394,16 @@ bad:
 	return ERR_PTR(r);
 }
 
+/* No write passed through before the attach is in flight any more. */
+static void cache_activate(struct dm_restack_policy *p)
+{
+	struct cache *c = to_cache(p);
+
+	spin_lock_irq(&c->lock);
+	c->origin_settled = true;
+	spin_unlock_irq(&c->lock);
+}
+
 static void cache_destroy(struct dm_restack_policy *p)
 {
 	struct cache *c = to_cache(p);
@@ -553,6 +563,7 @@ static struct dm_restack_policy_type cache_policy_type = {
 	.version = { 1, 0, 0 },
 	.owner = THIS_MODULE,
 	.create = cache_create,
+	.activate = cache_activate,
 	.destroy = cache_destroy,
 	.map = cache_map,
 	.end_io = cache_end_io,

@@ -219,6 +219,12 @@ struct cache {
 	bool cleaning;			/* no new dirty data */
 	bool writeback_on;		/* between the watermarks, going down */
 	bool fast_failed;		/* stop using the fast device */
+	/*
+	 * Set by activate(): until then, writes passed through before the
+	 * attach may still be in flight to the origin, so nothing may be
+	 * promoted (the copy could read the origin's old data).
+	 */
+	bool origin_settled;
 	u32 nr_promoting, nr_writeback;
 	u32 wb_cursor;
 	u32 origin_writes[ORIGIN_WRITE_BUCKETS];
