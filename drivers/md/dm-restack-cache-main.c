@@ -111,19 +111,17 @@ void record_clean(struct cache *c)
 /* Stop background work and wait for copies in flight. */
 static void quiesce(struct cache *c)
 {
-	WRITE_ONCE(c->stopping, true);
-	cancel_delayed_work_sync(&c->periodic);
-	flush_workqueue(c->wq);
+	dm_restack_worker_stop(&c->worker);
 	wait_event(c->wait, !READ_ONCE(c->nr_promoting) &&
 		   !READ_ONCE(c->nr_writeback));
-	flush_workqueue(c->wq);
+	/* The last copy_done() may still be running: it kicks the worker. */
+	dm_restack_copier_wait_idle(&c->copier);
+	dm_restack_worker_flush(&c->worker);
 }
 
 static void restart(struct cache *c)
 {
-	WRITE_ONCE(c->stopping, false);
-	queue_delayed_work(c->wq, &c->periodic, COMMIT_PERIOD);
-	kick(c);
+	dm_restack_worker_restart(&c->worker);
 }
 
 static void cache_postsuspend(struct dm_restack_policy *p)
@@ -284,10 +282,8 @@ static int fast_dev_lookup(const char *name, dev_t *dev)
 
 static void cache_free(struct cache *c)
 {
-	if (c->wq)
-		destroy_workqueue(c->wq);
-	if (c->kcopyd)
-		dm_kcopyd_client_destroy(c->kcopyd);
+	dm_restack_worker_exit(&c->worker);
+	dm_restack_copier_exit(&c->copier);
 	bioset_exit(&c->bs);
 	free_state(c);
 	kfree(c->page_buf);
@@ -322,9 +318,6 @@ static struct dm_restack_policy *cache_create(struct dm_restack_volume *vol,
 	bio_list_init(&c->deferred);
 	bio_list_init(&c->after_commit);
 	bio_list_init(&c->retry);
-	INIT_WORK(&c->worker, cache_worker);
-	INIT_DELAYED_WORK(&c->periodic, cache_periodic);
-	c->stopping = true;
 
 	r = cache_parse_args(c, argc, argv, &block_size_given, error);
 	if (r)
@@ -332,11 +325,10 @@ static struct dm_restack_policy *cache_create(struct dm_restack_volume *vol,
 
 	c->page_buf = kmalloc(RESTACK_CACHE_PAGE_SIZE, GFP_KERNEL);
 	c->lat = alloc_percpu(struct cache_lat);
-	c->wq = alloc_workqueue("restack-cache", WQ_MEM_RECLAIM, 0);
-	c->kcopyd = dm_kcopyd_client_create(NULL);
-	if (!c->page_buf || !c->lat || !c->wq || IS_ERR(c->kcopyd)) {
-		if (IS_ERR(c->kcopyd))
-			c->kcopyd = NULL;
+	if (!c->page_buf || !c->lat ||
+	    dm_restack_worker_init(&c->worker, "restack-cache", cache_worker,
+				   cache_periodic, COMMIT_PERIOD) ||
+	    dm_restack_copier_init(&c->copier)) {
 		*error = "cache: out of memory";
 		r = -ENOMEM;
 		goto bad;
@@ -400,6 +392,16 @@ bad_unlock:
 bad:
 	cache_free(c);
 	return ERR_PTR(r);
+}
+
+/* No write passed through before the attach is in flight any more. */
+static void cache_activate(struct dm_restack_policy *p)
+{
+	struct cache *c = to_cache(p);
+
+	spin_lock_irq(&c->lock);
+	c->origin_settled = true;
+	spin_unlock_irq(&c->lock);
 }
 
 static void cache_destroy(struct dm_restack_policy *p)
@@ -561,6 +563,7 @@ static struct dm_restack_policy_type cache_policy_type = {
 	.version = { 1, 0, 0 },
 	.owner = THIS_MODULE,
 	.create = cache_create,
+	.activate = cache_activate,
 	.destroy = cache_destroy,
 	.map = cache_map,
 	.end_io = cache_end_io,

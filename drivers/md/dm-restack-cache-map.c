@@ -314,7 +314,7 @@ static enum route route_read(struct cache *c, struct bio *bio,
 	if (c->nr_promoting >= MAX_PROMOTIONS)
 		c->stats.promote_throttled++;
 	if (c->fast_failed || c->nr_promoting >= MAX_PROMOTIONS ||
-	    origin_write_in_flight(c, oblock)) {
+	    !c->origin_settled || origin_write_in_flight(c, oblock)) {
 		/*
 		 * No room to start another promotion, or the copy could read
 		 * the origin before a write in flight to it lands.
@@ -687,10 +687,10 @@ static void split_at_block(struct cache *c, struct bio *bio,
 	u32 offset = bio->bi_iter.bi_sector & (c->block_sectors - 1);
 	u32 len = bio_sectors(bio);
 
-	if (offset + len > c->block_sectors) {
-		dm_accept_partial_bio(bio, c->block_sectors - offset);
-		io->nr_sectors = c->block_sectors - offset;
-	}
+	/* The restack helper keeps the volume's counters right. */
+	if (offset + len > c->block_sectors)
+		dm_restack_accept_partial_bio(&c->policy, bio, io,
+					      c->block_sectors - offset);
 }
 
 int cache_map(struct dm_restack_policy *p, struct bio *bio,

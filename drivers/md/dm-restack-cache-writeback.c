@@ -5,18 +5,23 @@
  * origin), dropping cached copies under discards and write-zeroes, and
  * the worker that starts jobs, commits, and re-routes deferred bios.
  *
- * Context: copy_done() is a kcopyd callback (may run in interrupt
- * context; takes cache->lock irqsave, never blocks); the worker and the
- * periodic work run in process context on cache->wq and may block.
+ * Copies go through the shared copier (dm-restack-copier.h) and the
+ * background work through the shared worker (dm-restack-worker.h).
+ *
+ * Context: copy_done() is the copier's completion callback, run by
+ * kcopyd's thread (takes cache->lock irqsave, never blocks); the worker
+ * and the periodic work run in process context on the worker's
+ * workqueue and may block.
  */
 #include "dm-restack-cache.h"
 
 /* ---------------------------------------------------------------------- */
 /* Copy jobs: promotions and write-back, by kcopyd */
 
-static void copy_done(int read_err, unsigned long write_err, void *context)
+static void copy_done(struct dm_restack_copy *copy, int read_err,
+		      unsigned long write_err)
 {
-	struct copy_job *job = context;
+	struct copy_job *job = container_of(copy, struct copy_job, copy);
 	struct cache *c = job->cache;
 	u32 i = job->cblock;
 	struct cblock *b = cb(c, i);
@@ -96,9 +101,11 @@ static void start_copy(struct cache *c, struct copy_job *job)
 		fast.count = origin.count;
 	}
 	if (job->promotion)
-		dm_kcopyd_copy(c->kcopyd, &origin, 1, &fast, 0, copy_done, job);
+		dm_restack_copier_start(&c->copier, &job->copy, &origin, &fast,
+					copy_done);
 	else
-		dm_kcopyd_copy(c->kcopyd, &fast, 1, &origin, 0, copy_done, job);
+		dm_restack_copier_start(&c->copier, &job->copy, &fast, &origin,
+					copy_done);
 }
 
 /*
@@ -261,10 +268,11 @@ static bool drop_if_in_range(struct cache *c, u32 i, struct bio *bio,
 	if (b->flags & CB_DIRTY) {
 		/*
 		 * Written back first; writes in flight on it must land before
-		 * (see queue_writebacks()).  Not while stopping: quiesce()
-		 * waits for the write-back in flight, and restart() kicks us.
+		 * (see queue_writebacks()).  Not while the worker is stopping:
+		 * quiesce() waits for the write-back in flight, and restart()
+		 * kicks the worker again.
 		 */
-		if (!b->writes && !c->stopping &&
+		if (!b->writes && !dm_restack_worker_stopping(&c->worker) &&
 		    c->nr_writeback < MAX_WRITEBACKS)
 			queue_writeback(c, i, jobs);
 		return false;
@@ -363,7 +371,7 @@ static void resubmit_to_origin(struct cache *c, struct bio *bio)
 
 void cache_worker(struct work_struct *work)
 {
-	struct cache *c = container_of(work, struct cache, worker);
+	struct cache *c = container_of(work, struct cache, worker.work);
 	struct bio_list deferred, retry;
 	LIST_HEAD(jobs);
 	struct copy_job *job, *tmp;
@@ -378,9 +386,9 @@ void cache_worker(struct work_struct *work)
 	retry = c->retry;
 	bio_list_init(&c->retry);
 	list_splice_init(&c->jobs_queued, &jobs);
-	want_writeback = !c->stopping &&
+	want_writeback = !dm_restack_worker_stopping(&c->worker) &&
 			 (c->cleaning || writeback_due(c) || c->fast_failed);
-	if (!c->stopping && commit_due(c))
+	if (!dm_restack_worker_stopping(&c->worker) && commit_due(c))
 		commit = true;
 	if (!bio_list_empty(&c->after_commit))
 		commit = true;
@@ -445,7 +453,7 @@ void cache_worker(struct work_struct *work)
 void cache_periodic(struct work_struct *work)
 {
 	struct cache *c = container_of(to_delayed_work(work), struct cache,
-				       periodic);
+				       worker.periodic);
 	bool any;
 
 	any = !bitmap_empty(c->dirty_pages, c->geo.meta_pages) ||
@@ -454,6 +462,5 @@ void cache_periodic(struct work_struct *work)
 		cache_commit(c, false);
 	/* Write-back and commits that are due happen in the worker. */
 	kick(c);
-	if (!READ_ONCE(c->stopping))
-		queue_delayed_work(c->wq, &c->periodic, COMMIT_PERIOD);
+	dm_restack_worker_rearm(&c->worker);
 }

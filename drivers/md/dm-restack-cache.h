@@ -59,7 +59,9 @@
 #define DM_RESTACK_CACHE_H
 
 #include "dm-restack-cache-meta.h"
+#include "dm-restack-copier.h"
 #include "dm-restack-policy.h"
+#include "dm-restack-worker.h"
 #include "lib/restack_replace.h"
 
 #include <linux/blkdev.h>
@@ -168,6 +170,7 @@ struct copy_job {
 	u32 cblock;
 	bool promotion;
 	struct list_head list;
+	struct dm_restack_copy copy;
 };
 
 struct cache {
@@ -216,7 +219,12 @@ struct cache {
 	bool cleaning;			/* no new dirty data */
 	bool writeback_on;		/* between the watermarks, going down */
 	bool fast_failed;		/* stop using the fast device */
-	bool stopping;
+	/*
+	 * Set by activate(): until then, writes passed through before the
+	 * attach may still be in flight to the origin, so nothing may be
+	 * promoted (the copy could read the origin's old data).
+	 */
+	bool origin_settled;
 	u32 nr_promoting, nr_writeback;
 	u32 wb_cursor;
 	u32 origin_writes[ORIGIN_WRITE_BUCKETS];
@@ -255,10 +263,8 @@ struct cache {
 
 	struct mutex commit_lock;	/* one commit at a time */
 	void *page_buf;
-	struct dm_kcopyd_client *kcopyd;
-	struct workqueue_struct *wq;
-	struct work_struct worker;
-	struct delayed_work periodic;
+	struct dm_restack_copier copier;	/* promotions and write-backs */
+	struct dm_restack_worker worker;	/* cache_worker(), cache_periodic() */
 	wait_queue_head_t wait;		/* progress of write-back and jobs */
 	struct bio_set bs;		/* write-through clones */
 };
@@ -290,7 +296,7 @@ static inline struct cache *to_cache(struct dm_restack_policy *p)
 
 static inline void kick(struct cache *c)
 {
-	queue_work(c->wq, &c->worker);
+	dm_restack_worker_kick(&c->worker);
 }
 
 /* dm-restack-cache-map.c */

@@ -12,6 +12,8 @@
  * Lifetime of one attachment, as the target drives it:
  *
  *   create()                 process context, may block, may fail
+ *   activate()               once the writes passed through before the
+ *                            instance was published have completed
  *   resume()                 whenever the volume resumes (maybe never)
  *   map() / end_io()         for every bio, concurrently, never blocking
  *   message(), status()      any time between create() and destroy()
@@ -113,6 +115,24 @@ struct dm_restack_policy_type {
 	struct dm_restack_policy *(*create)(struct dm_restack_volume *vol,
 					    unsigned int argc, char **argv,
 					    const char **error);
+
+	/*
+	 * activate - optional; every write the volume passed through to the
+	 * origin before this instance was published has completed.
+	 *
+	 * Context: process (the attach message, or table load), may block;
+	 * called once, after create(), and before sync() or destroy().  A live
+	 * attach publishes the instance, so map() runs from then on, while
+	 * writes the volume passed through to the origin when it was detached
+	 * may still be in flight: the target waits for them, then calls
+	 * activate().  At table load it is called right after create(): no
+	 * bio reaches the table before the previous one has been suspended,
+	 * which waits for its bios.  Until activate() the policy must not
+	 * copy origin data to keep serving it (a cache's promotions), since a
+	 * write in flight may still change the origin under the copy; it may
+	 * map bios in every other way.
+	 */
+	void (*activate)(struct dm_restack_policy *p);
 
 	/*
 	 * destroy - free an instance.  Context: process, may block.  Called
@@ -250,6 +270,19 @@ static inline void dm_restack_bio_aim(struct bio *bio, struct block_device *bdev
  */
 void dm_restack_io_remapped(struct dm_restack_volume *vol,
 			    struct dm_restack_io *io, struct bio *bio);
+
+/*
+ * dm_restack_accept_partial_bio - dm_accept_partial_bio() for a policy: map
+ * only the first @n_sectors of @bio (device-mapper maps the rest as a new
+ * bio, through map() again) and keep the volume's counters and
+ * @io->nr_sectors right.  A policy splits bios with this helper, never
+ * with dm_accept_partial_bio() itself, which would count the remainder's
+ * bytes twice.  Only from map(), before @bio is submitted; @bio must not
+ * be an empty flush.  Does not block.
+ */
+void dm_restack_accept_partial_bio(struct dm_restack_policy *p,
+				   struct bio *bio, struct dm_restack_io *io,
+				   unsigned int n_sectors);
 
 /*
  * dm_restack_volume_set_failed - the policy can no longer serve the volume

@@ -12,7 +12,9 @@
  *
  * Live attach and detach: the active attachment is an RCU-protected
  * pointer; each attachment counts the bios it has mapped with a
- * percpu_ref.  Attach publishes a new attachment on a detached volume.
+ * percpu_ref.  Attach publishes a new attachment on a detached volume,
+ * then waits for the writes passed through before it (counted per CPU)
+ * and only then activates the policy.
  * Detach first lets the policy make the origin complete (sync), then
  * unpublishes it, kills its reference, waits for the bios it mapped to
  * complete and destroys it.  No DM suspend is needed.
@@ -24,6 +26,7 @@
 
 #include <linux/blk-cgroup.h>
 #include <linux/cgroup.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/percpu-refcount.h>
@@ -64,6 +67,13 @@ struct restack_counters {
 	u64 started;
 	u64 completed;
 	u64 errors;
+	/*
+	 * Writes mapped while detached (pass-through), counted inside the
+	 * RCU read-side section that found the volume detached, and their
+	 * completions: see attachment_activate().  Not in the status.
+	 */
+	u64 passthrough_started;
+	u64 passthrough_completed;
 };
 
 /* One policy instance attached to a volume, and the bios it has mapped. */
@@ -289,6 +299,43 @@ static void attachment_swap(struct dm_restack_volume *vol,
 		attachment_retire(old);
 }
 
+static bool passthrough_writes_in_flight(struct dm_restack_volume *vol)
+{
+	u64 started = 0, completed = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		started += READ_ONCE(per_cpu_ptr(vol->counters, cpu)->passthrough_started);
+	for_each_possible_cpu(cpu)
+		completed += READ_ONCE(per_cpu_ptr(vol->counters, cpu)->passthrough_completed);
+	return completed != started;
+}
+
+/*
+ * @att is published: once every write passed through before it has
+ * completed, tell the policy (activate()), which must not copy origin
+ * data (a cache promotion) that such a write may still be changing.
+ * Process context, may block for as long as the origin holds those
+ * writes.
+ *
+ * A bio that found the volume detached counted itself as a pass-through
+ * write inside its RCU read-side section (attachment_get()), so after a
+ * grace period no more can start and the started count is final; the
+ * completions then only catch up.  Reads are not counted: detached mode
+ * stays at dm-linear's cost for them.  The grace period is expedited: a
+ * normal one per attach made a run of attach/detach cycles under I/O
+ * (tests/vm/03-attach-detach.sh) much slower.
+ */
+static void attachment_activate(struct dm_restack_volume *vol,
+				struct restack_attachment *att)
+{
+	synchronize_rcu_expedited();
+	while (passthrough_writes_in_flight(vol))
+		usleep_range(500, 1000);
+	if (att->type->activate)
+		att->type->activate(att->policy);
+}
+
 /* Let the active policy make the origin complete. */
 static int attachment_sync(struct dm_restack_volume *vol,
 			   struct restack_attachment *att)
@@ -333,6 +380,7 @@ static int restack_attach(struct dm_restack_volume *vol, const char *name,
 	}
 
 	attachment_swap(vol, att);
+	attachment_activate(vol, att);
 	WRITE_ONCE(vol->failed, false);
 	atomic64_inc(&vol->attaches);
 	return 0;
@@ -361,18 +409,29 @@ static int restack_detach(struct dm_restack_volume *vol)
 
 /*
  * Take a reference on the active attachment for one bio, or return NULL
- * when detached.  A reference that is being killed means a newer
- * attachment (or none) has already been published: read the pointer again.
+ * when detached; detached, a write (@write) is counted as a pass-through
+ * write, and *@passthrough set, in the same RCU read-side section
+ * (attachment_activate() relies on it).  A reference that is being
+ * killed means a newer attachment (or none) has already been published:
+ * read the pointer again.
  */
 static struct restack_attachment *
-attachment_get(struct dm_restack_volume *vol)
+attachment_get(struct dm_restack_volume *vol, bool write, bool *passthrough)
 {
 	struct restack_attachment *att;
 
+	*passthrough = false;
 	rcu_read_lock();
 	for (;;) {
 		att = rcu_dereference(vol->active);
-		if (!att || percpu_ref_tryget_live_rcu(&att->inflight))
+		if (!att) {
+			if (write) {
+				this_cpu_inc(vol->counters->passthrough_started);
+				*passthrough = true;
+			}
+			break;
+		}
+		if (percpu_ref_tryget_live_rcu(&att->inflight))
 			break;
 		cpu_relax();
 	}
@@ -445,6 +504,15 @@ static int restack_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 
 	ti->private = vol;
+	/*
+	 * Advertise a volatile write cache and FUA whatever the origin has:
+	 * a policy attached later may keep acknowledged data on a fast device
+	 * with a write cache, and a live attach cannot change the queue
+	 * limits.  Otherwise, over an origin without a write cache, the block
+	 * layer would strip PREFLUSH and FUA before restack_map() sees them.
+	 * Detached, they cost nothing: the origin's queue drops them.
+	 */
+	ti->flush_supported = true;
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
 	ti->num_secure_erase_bios = 1;
@@ -462,6 +530,13 @@ static int restack_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		rcu_assign_pointer(vol->active, att);
 		vol->mode = RESTACK_ATTACHED;
 		atomic64_set(&vol->attaches, 1);
+		/*
+		 * No bio reaches this table before the previous table of the
+		 * device (if any) has been suspended, which waits for its
+		 * bios: nothing passed through before this instance.
+		 */
+		if (att->type->activate)
+			att->type->activate(att->policy);
 	}
 
 	mutex_lock(&all_volumes_lock);
@@ -502,41 +577,70 @@ static void restack_dtr(struct dm_target *ti)
 /* ---------------------------------------------------------------------- */
 /* The I/O path */
 
-static void count_submit(struct dm_restack_volume *vol, struct bio *bio)
+/*
+ * Add one bio's op, flags and @bytes to the counters, each with weight
+ * @one: 1 when the bio is mapped, (u64)-1 to take a count back.  u64
+ * arithmetic wraps, so adding -x is subtracting x.
+ */
+static void count_op(struct dm_restack_volume *vol, blk_opf_t opf, u64 bytes,
+		     u64 one)
 {
 	struct restack_counters __percpu *c = vol->counters;
-	unsigned int bytes = bio->bi_iter.bi_size;
 
-	this_cpu_inc(c->started);
-	if (bio->bi_opf & REQ_PREFLUSH)
-		this_cpu_inc(c->flushes);
-	if (bio->bi_opf & REQ_FUA)
-		this_cpu_inc(c->fua);
+	if (opf & REQ_PREFLUSH)
+		this_cpu_add(c->flushes, one);
+	if (opf & REQ_FUA)
+		this_cpu_add(c->fua, one);
 
-	switch (bio_op(bio)) {
+	switch (opf & REQ_OP_MASK) {
 	case REQ_OP_READ:
-		this_cpu_inc(c->reads);
-		this_cpu_add(c->read_bytes, bytes);
+		this_cpu_add(c->reads, one);
+		this_cpu_add(c->read_bytes, one * bytes);
 		break;
 	case REQ_OP_WRITE:
 		/* An empty flush is counted as a flush, not as a write. */
 		if (bytes) {
-			this_cpu_inc(c->writes);
-			this_cpu_add(c->write_bytes, bytes);
+			this_cpu_add(c->writes, one);
+			this_cpu_add(c->write_bytes, one * bytes);
 		}
 		break;
 	case REQ_OP_DISCARD:
 	case REQ_OP_SECURE_ERASE:
-		this_cpu_inc(c->discards);
-		this_cpu_add(c->discard_bytes, bytes);
+		this_cpu_add(c->discards, one);
+		this_cpu_add(c->discard_bytes, one * bytes);
 		break;
 	case REQ_OP_WRITE_ZEROES:
-		this_cpu_inc(c->write_zeroes);
+		this_cpu_add(c->write_zeroes, one);
 		break;
 	default:
 		break;
 	}
 }
+
+static void count_submit(struct dm_restack_volume *vol, struct bio *bio)
+{
+	this_cpu_inc(vol->counters->started);
+	count_op(vol, bio->bi_opf, bio->bi_iter.bi_size, 1);
+}
+
+/*
+ * A bio split by its policy counts once: device-mapper maps the remainder
+ * as a new bio, which count_submit() counts with its own length.  So the
+ * part accepted here gives back its op and flags (the last part, which is
+ * not split, counts them) and the remainder's bytes.  @started stays: each
+ * part completes through restack_end_io() on its own.
+ */
+void dm_restack_accept_partial_bio(struct dm_restack_policy *p,
+				   struct bio *bio, struct dm_restack_io *io,
+				   unsigned int n_sectors)
+{
+	u64 rest = (u64)(bio_sectors(bio) - n_sectors) << SECTOR_SHIFT;
+
+	dm_accept_partial_bio(bio, n_sectors);
+	io->nr_sectors = n_sectors;
+	count_op(p->vol, bio->bi_opf, rest, (u64)-1);
+}
+EXPORT_SYMBOL_GPL(dm_restack_accept_partial_bio);
 
 static void count_complete(struct dm_restack_volume *vol, blk_status_t error)
 {
@@ -610,10 +714,14 @@ static int restack_map(struct dm_target *ti, struct bio *bio)
 	struct dm_restack_volume *vol = ti->private;
 	struct dm_restack_io *io = dm_per_bio_data(bio, sizeof(*io));
 	struct restack_attachment *att;
+	bool passthrough;
 	int r;
 
-	att = attachment_get(vol);
+	att = attachment_get(vol, op_is_write(bio_op(bio)), &passthrough);
 	io_init(vol, io, bio, att);
+	/* Not an attachment: a pass-through write, counted (end_io). */
+	if (passthrough)
+		io->attachment = vol;
 	count_submit(vol, bio);
 	trace_restack_map(vol->devt, io, 0, 0);
 
@@ -648,7 +756,8 @@ static int restack_end_io(struct dm_target *ti, struct bio *bio,
 {
 	struct dm_restack_volume *vol = ti->private;
 	struct dm_restack_io *io = dm_per_bio_data(bio, sizeof(*io));
-	struct restack_attachment *att = io->attachment;
+	bool passthrough = io->attachment == vol;
+	struct restack_attachment *att = passthrough ? NULL : io->attachment;
 	int r = DM_ENDIO_DONE;
 
 	if (att && att->type->end_io)
@@ -663,7 +772,10 @@ static int restack_end_io(struct dm_target *ti, struct bio *bio,
 	trace_restack_complete(vol->devt, io,
 			       io->start_ns ? ktime_get_ns() - io->start_ns : 0,
 			       blk_status_to_errno(*error));
-	if (att) {
+	if (passthrough) {
+		io->attachment = NULL;
+		this_cpu_inc(vol->counters->passthrough_completed);
+	} else if (att) {
 		io->attachment = NULL;
 		percpu_ref_put(&att->inflight);
 	}
@@ -832,6 +944,11 @@ static void restack_status(struct dm_target *ti, status_type_t type,
 /* ---------------------------------------------------------------------- */
 /* Devices, ioctls and suspend */
 
+/*
+ * Only the origin: a policy's fast devices come and go with live attaches
+ * and cannot change the queue limits.  The write cache and FUA are
+ * advertised regardless (ti->flush_supported, restack_ctr()).
+ */
 static int restack_iterate_devices(struct dm_target *ti,
 				   iterate_devices_callout_fn fn, void *data)
 {

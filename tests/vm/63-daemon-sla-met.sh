@@ -4,7 +4,10 @@
 # the SLA a read p99 of 200 ms, which it meets; restackd runs at least 12
 # windows and must never profile, decide or attach: no state change, no
 # attach event, no carve device, and the volume stays detached.  (61 shows
-# the same daemon acting when the SLA is missed.)
+# the same daemon acting when the SLA is missed.)  The margin is wide on
+# purpose: the guest is TCG, and on a loaded 2-core host one run saw window
+# p99s of 238-691 ms for this 10 ms origin (200 ms was the SLA then); what
+# is tested is the daemon leaving a met SLA alone, not the host's speed.
 # disks: none
 # timeout: 240
 . /tests/vm/lib.sh
@@ -22,7 +25,7 @@ $(demo_daemon_section)
 origin = /dev/mapper/slow0
 fast_device = /dev/mapper/fast
 max_cache_bytes = 32M
-read_p99_us = 200000
+read_p99_us = 2000000
 modes = wt
 EOF2
 dmesg_mark start
