@@ -13,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "restack.h"
-#include "restack_args.h"
-#include "restack_trace_cmd.h"
-#include "restack_analyze_cmd.h"
-#include "restack_daemon_cmd.h"
-#include "restack_replay_cmd.h"
+#include "core/restack_core.h"
+#include "cmd/restack_args.h"
+#include "cmd/restack_trace_cmd.h"
+#include "cmd/restack_analyze_cmd.h"
+#include "cmd/restack_daemon_cmd.h"
+#include "cmd/restack_replay_cmd.h"
+#include "daemon/restack_daemon.h"
 
 static void restack_report(const struct restack_err *err)
 {

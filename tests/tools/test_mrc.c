@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "restack_test.h"
-#include "restack_mrc.h"
+#include "analyze/restack_mrc.h"
 #include "../../lib/restack_sample.h"
 
 /*
