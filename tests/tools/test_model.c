@@ -14,7 +14,7 @@
 #include "restack_test.h"
 #include "cmd/restack_analyze_cmd.h"
 #include "analyze/restack_analyze_gen.h"
-#include "analyze/restack_model.h"
+#include "analyze/restack_recommend.h"
 #include "trace/restack_trace.h"
 
 #define M DM_RESTACK_SAMPLE_MODULUS

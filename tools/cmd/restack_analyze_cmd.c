@@ -12,7 +12,7 @@
 #include "analyze/restack_analyze.h"
 #include "analyze/restack_analyze_report.h"
 #include "analyze/restack_minisim.h"
-#include "analyze/restack_model.h"
+#include "analyze/restack_recommend.h"
 #include "analyze/restack_mrc.h"
 #include "analyze/restack_sla.h"
 #include "trace/restack_trace.h"

@@ -578,3 +578,10 @@ double restack_rep_wss_blocks(const struct restack_rep_scope *s)
 {
 	return (double)s->wss.map.count * M / s->wss.T;
 }
+
+double restack_rep_data_iops(const struct restack_rep_scope *s, int op)
+{
+	double d = restack_rep_duration(s) / 1e9;
+
+	return d > 0 ? s->ops[op] / d : 0;
+}

@@ -175,6 +175,8 @@ uint64_t restack_rep_latency_pct(const struct restack_rep_scope *s,
 				 enum restack_rep_lat c, double q);
 /* Duration in ns from the first submit to the last completion. */
 uint64_t restack_rep_duration(const struct restack_rep_scope *s);
+/* Data requests of @op (DM_RESTACK_OP_*) per second of @s; 0 if it spans none. */
+double restack_rep_data_iops(const struct restack_rep_scope *s, int op);
 /* Working set in blocks (estimated). */
 double restack_rep_wss_blocks(const struct restack_rep_scope *s);
 

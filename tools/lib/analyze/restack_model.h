@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * restack_model.h - the performance model and the stack recommendation.
+ * restack_model.h - latency distributions, devices and the performance
+ * model (restack_model.c), device calibration (restack_calibrate.c).
  *
  * For each candidate stack (detached, or the cache policy with a mode,
  * replacement, block size, admission threshold, sequential cutoff and
@@ -88,6 +89,23 @@ int restack_device_calibrate_region(struct restack_device *dev,
 /* The whole of @path. */
 int restack_device_calibrate(struct restack_device *dev, const char *path,
 			     unsigned int n, struct restack_err *err);
+/*
+ * @dev's latencies and load from @path, a trace of the device alone (a
+ * profile); @what names it in errors ("origin_profile").  A profile
+ * without reads (or writes) lends the other op its distribution.
+ */
+int restack_device_from_profile(struct restack_device *dev, const char *path,
+				const char *what, struct restack_err *err);
+/* @dev's latencies and load from a report scope, as from a profile. */
+void restack_device_from_scope(struct restack_device *dev,
+			       const struct restack_rep_scope *s);
+
+/*
+ * Write-backs the cache policy keeps in flight (MAX_WRITEBACKS in
+ * drivers/md/dm-restack-cache-main.c): in wb, the origin absorbs at most
+ * this many over its mean write latency per second.
+ */
+#define RESTACK_CACHE_MAX_WRITEBACKS	32
 
 /* What the model needs from the analyzed trace. */
 struct restack_workload {
@@ -148,69 +166,5 @@ int restack_candidate_cmp(const struct restack_candidate *a,
 /* "cache <dev> mode=.. block_size=.. replacement=.. promote_hits=.. seq_cutoff=.." */
 int restack_candidate_attach(const struct restack_candidate *c,
 			     const char *fast_device, char *buf, size_t len);
-
-/* ---------------------------------------------------------------- */
-/* the recommendation                                                */
-/* ---------------------------------------------------------------- */
-
-/*
- * Write-backs the cache policy keeps in flight (MAX_WRITEBACKS in
- * drivers/md/dm-restack-cache-main.c): in wb, the origin absorbs at most
- * this many over its mean write latency per second.
- */
-#define RESTACK_CACHE_MAX_WRITEBACKS	32
-
-/* Options of a recommendation (all zero: the defaults). */
-struct restack_recommend_opts {
-	/*
-	 * Steady state: records submitted less than @warmup_ns after the
-	 * trace's first data request still fill the simulated caches, but
-	 * the hit ratios, the workload's rates and the latencies taken from
-	 * the trace count only what follows (from the first record, in file
-	 * order, submitted at or after that point).  0: the whole trace.
-	 */
-	uint64_t warmup_ns;
-};
-
-struct restack_recommendation {
-	struct restack_candidate *cands;	/* sorted by cost */
-	unsigned int n;
-	int chosen;			/* index, or -1: nothing meets the SLA */
-	int closest;			/* smallest worst (when chosen < 0) */
-	struct restack_workload workload;
-	struct restack_device origin, fast;
-	const struct restack_sla_volume *sla;
-	const char *trace;
-	uint64_t records;		/* records counted (after the warm-up) */
-	uint64_t warmup_records;	/* records in the warm-up */
-	double warmup_s;		/* its length; 0: none */
-};
-
-/*
- * Run the whole recommendation: read @trace once (and the profile traces
- * the SLA names), simulate every candidate, predict and choose.
- */
-int restack_recommend(const char *trace, const struct restack_sla_volume *sla,
-		      struct restack_recommendation *rec,
-		      struct restack_err *err);
-int restack_recommend_opts(const char *trace,
-			   const struct restack_sla_volume *sla,
-			   const struct restack_recommend_opts *opts,
-			   struct restack_recommendation *rec,
-			   struct restack_err *err);
-void restack_recommendation_release(struct restack_recommendation *rec);
-
-int restack_recommend_print_text(FILE *out,
-				 const struct restack_recommendation *rec);
-int restack_recommend_print_json(FILE *out,
-				 const struct restack_recommendation *rec);
-/*
- * Every candidate in cost order: a table (after the text output), or the
- * JSON object with an "all" array of every candidate.
- */
-int restack_recommend_print_all(FILE *out,
-				const struct restack_recommendation *rec);
-int restack_recommend_print_json_all(FILE *out,
-				     const struct restack_recommendation *rec);
 
 #endif /* RESTACK_MODEL_H */

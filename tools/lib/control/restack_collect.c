@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +197,11 @@ struct collector {
 	uint8_t *buf;
 	bool streaming;			/* output is a pipe: flush often */
 	struct restack_err bad;		/* the first invalid record */
+	/* the session */
+	int ctl;			/* the control file, -1: not open */
+	__u32 vol;
+	bool started, stopped;
+	char dir[400];			/* the session's debugfs directory */
 };
 
 /*
@@ -362,54 +366,34 @@ static int read_dropped(struct collector *c, const char *dir,
 	return 0;
 }
 
-int restack_collect(const struct restack_collect_opts *o,
-		    struct restack_collect_stats *st, struct restack_err *err)
+/*
+ * Open the control file and start a session (the module loaded first
+ * unless the caller names its own control file); @h gets the start
+ * times and the session's parameters.
+ */
+static int start_session(struct collector *c, const char *control,
+			 struct dm_restack_trace_header *h,
+			 struct restack_err *err)
 {
-	const char *debugfs = o->debugfs ? o->debugfs : RESTACK_TRACE_DEBUGFS;
-	const char *control = o->control ? o->control : RESTACK_TRACE_CONTROL;
-	uint64_t window = o->window_ns ? o->window_ns :
-		RESTACK_COLLECT_WINDOW_DEFAULT_MS * 1000000ULL;
-	uint64_t poll_ns = o->poll_ns ? o->poll_ns : 100000000ULL;
+	const struct restack_collect_opts *o = c->o;
+	struct restack_collect_stats *st = c->st;
 	struct dm_restack_trace_setup setup;
-	struct dm_restack_trace_stats kst;
-	struct dm_restack_trace_header h;
-	struct collector c = { .o = o, .st = st };
-	struct pollfd *pfds = NULL;
-	char dir[400];
-	uint64_t t0, deadline = 0, got, end_ns;
-	struct stat sb;
-	struct rusage ru;
-	unsigned int i;
-	bool started = false, stopped = false;
-	int ctl = -1, r;
-	__u32 vol;
+	int r;
 
-	memset(st, 0, sizeof(*st));
-	restack_err_clear(err);
-	r = restack_collect_resolve(o->volume, &st->volume, st->volume_name,
-				    err);
-	if (r)
-		return r;
-	vol = st->volume;
-	r = restack_collect_geometry(o->buffer_bytes ? o->buffer_bytes :
-				     RESTACK_COLLECT_BUFFER_DEFAULT,
-				     &st->subbuf_size, &st->n_subbufs, err);
-	if (r)
-		return r;
 	if (!o->control) {
 		r = restack_kmod_load(RESTACK_TRACE_MODULE, err);
 		if (r < 0)
 			return r;
 	}
-	ctl = open(control, O_RDONLY | O_CLOEXEC);
-	if (ctl < 0)
+	c->ctl = open(control, O_RDONLY | O_CLOEXEC);
+	if (c->ctl < 0)
 		return restack_err_set(err, -errno, "%s: %s%s", control,
 				       strerror(errno),
 				       errno == ENOENT ?
 				       " (is dm-restack-trace loaded?)" : "");
 
 	memset(&setup, 0, sizeof(setup));
-	setup.volume = vol;
+	setup.volume = c->vol;
 	setup.subbuf_size = st->subbuf_size;
 	setup.n_subbufs = st->n_subbufs;
 	setup.sample_threshold = o->sample_threshold ? o->sample_threshold :
@@ -418,93 +402,98 @@ int restack_collect(const struct restack_collect_opts *o,
 		o->sample_block_sectors : 8;
 
 	/* The header's start: just before the session starts. */
-	memset(&h, 0, sizeof(h));
-	h.start_ns = clock_ns(CLOCK_MONOTONIC);
-	h.start_realtime_ns = clock_ns(CLOCK_REALTIME);
-	if (ioctl(ctl, RESTACK_TRACE_START, &setup)) {
+	memset(h, 0, sizeof(*h));
+	h->start_ns = clock_ns(CLOCK_MONOTONIC);
+	h->start_realtime_ns = clock_ns(CLOCK_REALTIME);
+	if (ioctl(c->ctl, RESTACK_TRACE_START, &setup)) {
 		r = -errno;
-		restack_err_set(err, r, "cannot start tracing %s (%u:%u): %s%s",
-				st->volume_name, vol >> 20, vol & 0xfffff,
-				strerror(-r),
-				r == -ENODEV ? " (not a restack volume)" :
-				r == -EBUSY ? " (already being traced?)" : "");
-		close(ctl);
-		return r;
+		return restack_err_set(err, r, "cannot start tracing %s (%u:%u): %s%s",
+				       st->volume_name, c->vol >> 20, c->vol & 0xfffff,
+				       strerror(-r),
+				       r == -ENODEV ? " (not a restack volume)" :
+				       r == -EBUSY ? " (already being traced?)" : "");
 	}
-	started = true;
+	c->started = true;
 	st->nr_cpus = setup.nr_cpus;
 	setup.name[sizeof(setup.name) - 1] = '\0';
 	snprintf(st->session, sizeof(st->session), "%s", setup.name);
-	if (!setup.nr_cpus || setup.nr_cpus > MAX_CPUS) {
-		r = restack_err_set(err, -EINVAL, "kernel reports %u CPUs",
-				    setup.nr_cpus);
-		goto out;
-	}
-	c.nr_cpus = setup.nr_cpus;
+	if (!setup.nr_cpus || setup.nr_cpus > MAX_CPUS)
+		return restack_err_set(err, -EINVAL, "kernel reports %u CPUs",
+				       setup.nr_cpus);
+	c->nr_cpus = setup.nr_cpus;
 
-	h.sample_threshold = setup.sample_threshold;
-	h.sample_block_sectors = setup.sample_block_sectors;
-	h.volume = vol;
-	h.nr_cpus = setup.nr_cpus;
-	snprintf(h.volume_name, sizeof(h.volume_name), "%s", st->volume_name);
-	snprintf(h.source, sizeof(h.source), "restack");
+	h->sample_threshold = setup.sample_threshold;
+	h->sample_block_sectors = setup.sample_block_sectors;
+	h->volume = c->vol;
+	h->nr_cpus = setup.nr_cpus;
+	snprintf(h->volume_name, sizeof(h->volume_name), "%s", st->volume_name);
+	snprintf(h->source, sizeof(h->source), "restack");
+	return 0;
+}
 
-	snprintf(dir, sizeof(dir), "%s/restack/%s", debugfs, setup.name);
-	c.cpus = calloc(c.nr_cpus, sizeof(*c.cpus));
-	pfds = calloc(c.nr_cpus, sizeof(*pfds));
-	c.buf = malloc(READ_CHUNK);
-	if (!c.cpus || !pfds || !c.buf) {
-		r = restack_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < c.nr_cpus; i++) {
+/* The session's per-CPU ring files (an offline CPU has none). */
+static int open_cpu_files(struct collector *c, const char *debugfs,
+			  struct restack_err *err)
+{
+	unsigned int i;
+
+	c->cpus = calloc(c->nr_cpus, sizeof(*c->cpus));
+	c->buf = malloc(READ_CHUNK);
+	if (!c->cpus || !c->buf)
+		return restack_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < c->nr_cpus; i++)
+		c->cpus[i].fd = -1;
+	for (i = 0; i < c->nr_cpus; i++) {
 		char path[450];
 
-		snprintf(path, sizeof(path), "%s/trace%u", dir, i);
-		c.cpus[i].fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		pfds[i].fd = c.cpus[i].fd;	/* -1 is ignored by poll */
-		pfds[i].events = POLLIN;
-		if (c.cpus[i].fd < 0 && errno != ENOENT) {
-			r = restack_err_set(err, -errno, "%s: %s", path,
-					    strerror(errno));
-			goto out;
-		}
+		snprintf(path, sizeof(path), "%s/trace%u", c->dir, i);
+		c->cpus[i].fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c->cpus[i].fd < 0 && errno != ENOENT)
+			return restack_err_set(err, -errno, "%s: %s", path,
+					       strerror(errno));
 	}
-	for (i = 0; i < c.nr_cpus && c.cpus[i].fd < 0; i++)
+	for (i = 0; i < c->nr_cpus && c->cpus[i].fd < 0; i++)
 		;
-	if (i == c.nr_cpus) {
-		r = restack_err_set(err, -ENOENT,
-				    "no per-CPU trace files in %s (is debugfs mounted at %s?)",
-				    dir, debugfs);
-		goto out;
-	}
+	if (i == c->nr_cpus)
+		return restack_err_set(err, -ENOENT,
+				       "no per-CPU trace files in %s (is debugfs mounted at %s?)",
+				       c->dir, debugfs);
+	return 0;
+}
 
-	r = restack_trace_create(o->output, o->zstd, &h, &c.w, err);
-	if (r)
-		goto out;
-	c.streaming = !strcmp(o->output, "-") &&
-		      !(fstat(STDOUT_FILENO, &sb) == 0 && S_ISREG(sb.st_mode));
+/*
+ * Read the rings until the duration is over or *o->stop is set, writing
+ * out what has fallen behind the reorder window.
+ */
+static int collect_until_stop(struct collector *c, uint64_t start_ns,
+			      struct restack_err *err)
+{
+	const struct restack_collect_opts *o = c->o;
+	uint64_t window = o->window_ns ? o->window_ns :
+		RESTACK_COLLECT_WINDOW_DEFAULT_MS * 1000000ULL;
+	uint64_t poll_ns = o->poll_ns ? o->poll_ns : 100000000ULL;
+	uint64_t deadline = o->duration_ns ? start_ns + o->duration_ns : 0;
+	uint64_t got;
+	int r;
 
-	if (o->duration_ns)
-		deadline = h.start_ns + o->duration_ns;
 	for (;;) {
-		uint64_t now = clock_ns(CLOCK_MONOTONIC), wait;
+		uint64_t now = clock_ns(CLOCK_MONOTONIC), t0, wait;
 
 		if ((o->stop && *o->stop) || (deadline && now >= deadline))
-			break;
+			return 0;
 		t0 = now;
-		r = read_pass(&c, &got, err);
+		r = read_pass(c, &got, err);
 		if (r)
-			goto out;
+			return r;
 		if (t0 > window) {
-			r = drain_until(&c, t0 - window, err);
+			r = drain_until(c, t0 - window, err);
 			if (r)
-				goto out;
+				return r;
 		}
-		if (c.streaming) {
-			r = restack_trace_flush(c.w, err);
+		if (c->streaming) {
+			r = restack_trace_flush(c->w, err);
 			if (r)
-				goto out;
+				return r;
 		}
 		wait = poll_ns;
 		now = clock_ns(CLOCK_MONOTONIC);
@@ -525,97 +514,165 @@ int restack_collect(const struct restack_collect_opts *o,
 			nanosleep(&ts, NULL);	/* EINTR: a signal, fine */
 		}
 	}
+}
+
+/* Read and write out everything left in the rings of a stopped session. */
+static int drain_stopped(struct collector *c, struct restack_err *err)
+{
+	uint64_t got;
+	unsigned int i;
+	int r;
+
+	do {
+		r = read_pass(c, &got, err);
+		if (r)
+			return r;
+	} while (got);
+	for (i = 0; i < c->nr_cpus; i++)
+		if (c->cpus[i].carry_len)
+			return restack_err_set(err, -EIO,
+					       "trace%u ends with a partial record of %zu bytes",
+					       i, c->cpus[i].carry_len);
+	return drain_until(c, UINT64_MAX, err);
+}
+
+/*
+ * Everything the kernel wrote must have been read: compare its counts
+ * with ours (@kst) and fill the drop accounting of c->st.
+ */
+static void account(struct collector *c, const struct dm_restack_trace_stats *kst)
+{
+	struct restack_collect_stats *st = c->st;
+	uint64_t got = st->io_records + st->comm_records;
+
+	st->lost = kst->records > got ? kst->records - got : 0;
+	st->phantom = got > kst->records ? got - kst->records : 0;
+	st->drops = kst->drops + st->lost;
+	st->drops = st->drops > st->phantom ? st->drops - st->phantom : 0;
+	st->out_of_window = c->ro.late;
+	st->sorted = c->ro.late == 0;
+}
+
+/* The file is complete; what it says about the session's health. */
+static int verdict(struct collector *c, const struct dm_restack_trace_stats *kst,
+		   struct restack_err *err)
+{
+	const struct restack_collect_stats *st = c->st;
+
+	if (st->invalid)
+		return restack_err_set(err, -EIO,
+				       "%llu invalid records from the kernel left out (first: %s)",
+				       (unsigned long long)st->invalid, c->bad.msg);
+	if (st->lost)
+		return restack_err_set(err, -EIO,
+				       "%llu records the kernel counted as written were never read from the ring files (counted as drops in the file)",
+				       (unsigned long long)st->lost);
+	if (st->phantom)
+		return restack_err_set(err, -EIO,
+				       "read %llu records, the kernel reports writing only %llu: it counted %llu drops too many (corrected in the file)",
+				       (unsigned long long)(st->io_records + st->comm_records),
+				       (unsigned long long)kst->records,
+				       (unsigned long long)st->phantom);
+	return 0;
+}
+
+static int run_session(struct collector *c, const char *debugfs,
+		       const char *control, struct restack_err *err)
+{
+	const struct restack_collect_opts *o = c->o;
+	struct restack_collect_stats *st = c->st;
+	struct dm_restack_trace_stats kst;
+	struct dm_restack_trace_header h;
+	uint64_t end_ns;
+	struct stat sb;
+	int r;
+
+	r = start_session(c, control, &h, err);
+	if (r)
+		return r;
+	snprintf(c->dir, sizeof(c->dir), "%s/restack/%s", debugfs, st->session);
+	r = open_cpu_files(c, debugfs, err);
+	if (r)
+		return r;
+	r = restack_trace_create(o->output, o->zstd, &h, &c->w, err);
+	if (r)
+		return r;
+	c->streaming = !strcmp(o->output, "-") &&
+		       !(fstat(STDOUT_FILENO, &sb) == 0 && S_ISREG(sb.st_mode));
+	r = collect_until_stop(c, h.start_ns, err);
+	if (r)
+		return r;
 
 	/* Stop: the kernel stops recording; read what is left. */
-	if (ioctl(ctl, RESTACK_TRACE_STOP, &vol)) {
-		r = restack_err_set(err, -errno, "RESTACK_TRACE_STOP: %s",
-				    strerror(errno));
-		goto out;
-	}
-	stopped = true;
+	if (ioctl(c->ctl, RESTACK_TRACE_STOP, &c->vol))
+		return restack_err_set(err, -errno, "RESTACK_TRACE_STOP: %s",
+				       strerror(errno));
+	c->stopped = true;
 	end_ns = clock_ns(CLOCK_MONOTONIC);
 	st->duration_ns = end_ns - h.start_ns;
-	do {
-		r = read_pass(&c, &got, err);
-		if (r)
-			goto out;
-	} while (got);
-	for (i = 0; i < c.nr_cpus; i++)
-		if (c.cpus[i].carry_len) {
-			r = restack_err_set(err, -EIO,
-					    "trace%u ends with a partial record of %zu bytes",
-					    i, c.cpus[i].carry_len);
-			goto out;
-		}
-	r = drain_until(&c, UINT64_MAX, err);
+	r = drain_stopped(c, err);
 	if (r)
-		goto out;
+		return r;
 
 	memset(&kst, 0, sizeof(kst));
-	kst.volume = vol;
-	if (ioctl(ctl, RESTACK_TRACE_STATS, &kst)) {
-		r = restack_err_set(err, -errno, "RESTACK_TRACE_STATS: %s",
-				    strerror(errno));
-		goto out;
-	}
+	kst.volume = c->vol;
+	if (ioctl(c->ctl, RESTACK_TRACE_STATS, &kst))
+		return restack_err_set(err, -errno, "RESTACK_TRACE_STATS: %s",
+				       strerror(errno));
 	st->kernel_records = kst.records;
 	st->kernel_drops = kst.drops;
 	st->sampled_out = kst.sampled_out;
-	r = read_dropped(&c, dir, err);
+	r = read_dropped(c, c->dir, err);
 	if (r)
-		goto out;
-
-	/* Everything the kernel wrote must have been read. */
-	got = st->io_records + st->comm_records;
-	st->lost = kst.records > got ? kst.records - got : 0;
-	st->phantom = got > kst.records ? got - kst.records : 0;
-	st->drops = kst.drops + st->lost;
-	st->drops = st->drops > st->phantom ? st->drops - st->phantom : 0;
-	st->out_of_window = c.ro.late;
-	st->sorted = c.ro.late == 0;
+		return r;
+	account(c, &kst);
 	if (st->sorted)
-		restack_trace_writer_header(c.w)->flags |= DM_RESTACK_TH_SORTED;
-	r = restack_trace_finish(c.w, end_ns, st->io_records, st->drops, err);
-	c.w = NULL;
+		restack_trace_writer_header(c->w)->flags |= DM_RESTACK_TH_SORTED;
+	r = restack_trace_finish(c->w, end_ns, st->io_records, st->drops, err);
+	c->w = NULL;
 	if (r)
-		goto out;
-	if (st->invalid) {
-		r = restack_err_set(err, -EIO,
-				    "%llu invalid records from the kernel left out (first: %s)",
-				    (unsigned long long)st->invalid, c.bad.msg);
-		goto out;
-	}
-	if (st->lost) {
-		r = restack_err_set(err, -EIO,
-				    "%llu records the kernel counted as written were never read from the ring files (counted as drops in the file)",
-				    (unsigned long long)st->lost);
-		goto out;
-	}
-	if (st->phantom) {
-		r = restack_err_set(err, -EIO,
-				    "read %llu records, the kernel reports writing only %llu: it counted %llu drops too many (corrected in the file)",
-				    (unsigned long long)got,
-				    (unsigned long long)kst.records,
-				    (unsigned long long)st->phantom);
-		goto out;
-	}
-out:
+		return r;
+	return verdict(c, &kst, err);
+}
+
+int restack_collect(const struct restack_collect_opts *o,
+		    struct restack_collect_stats *st, struct restack_err *err)
+{
+	const char *debugfs = o->debugfs ? o->debugfs : RESTACK_TRACE_DEBUGFS;
+	const char *control = o->control ? o->control : RESTACK_TRACE_CONTROL;
+	struct collector c = { .o = o, .st = st, .ctl = -1 };
+	struct rusage ru;
+	unsigned int i;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	restack_err_clear(err);
+	r = restack_collect_resolve(o->volume, &st->volume, st->volume_name,
+				    err);
+	if (r)
+		return r;
+	c.vol = st->volume;
+	r = restack_collect_geometry(o->buffer_bytes ? o->buffer_bytes :
+				     RESTACK_COLLECT_BUFFER_DEFAULT,
+				     &st->subbuf_size, &st->n_subbufs, err);
+	if (r)
+		return r;
+	r = run_session(&c, debugfs, control, err);
 	if (c.cpus)
 		for (i = 0; i < c.nr_cpus; i++)
 			if (c.cpus[i].fd >= 0)
 				close(c.cpus[i].fd);
-	if (started) {
-		if (!stopped)
-			ioctl(ctl, RESTACK_TRACE_STOP, &vol);
-		ioctl(ctl, RESTACK_TRACE_TEARDOWN, &vol);
+	if (c.started) {
+		if (!c.stopped)
+			ioctl(c.ctl, RESTACK_TRACE_STOP, &c.vol);
+		ioctl(c.ctl, RESTACK_TRACE_TEARDOWN, &c.vol);
 	}
-	if (ctl >= 0)
-		close(ctl);
+	if (c.ctl >= 0)
+		close(c.ctl);
 	if (c.w)
 		restack_trace_abort(c.w);
 	restack_reorder_release(&c.ro);
 	free(c.cpus);
-	free(pfds);
 	free(c.buf);
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		st->cpu_user_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000ULL +

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyze/restack_model.h"
+#include "analyze/restack_recommend.h"
 #include "analyze/restack_mrc.h"
 #include "daemon/restack_daemon.h"
 #include "daemon/restack_daemon_kernel.h"
