@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * restack_analyze_cmd.c - `restack mrc`, `restack report` and `restack
- * recommend`: argument grammar and runners over the analyzer library.
+ * recommend`: their argument grammar (one option table), the report and
+ * recommend runners over the analyzer library (mrc: restack_mrc_cmd.c).
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/restack_cmd.h"
 #include "cmd/restack_analyze_cmd.h"
 #include "analyze/restack_analyze.h"
 #include "analyze/restack_analyze_report.h"
@@ -201,14 +203,42 @@ static int parse_seconds(const char *v, uint64_t *ns)
 	return *ns ? 0 : -ERANGE;
 }
 
-static int apply_opt(struct restack_analyze_args *a, const char *cmd,
-		     const struct opt *o, const char *v, bool *how_set,
-		     struct restack_err *err)
+/* --exact, --sample <R>, --fixed-size <N>: how the curve is drawn. */
+static int apply_method(struct restack_analyze_args *a, const char *cmd,
+			enum opt_id id, const char *v, bool *how_set,
+			struct restack_err *err)
+{
+	if (*how_set)
+		return restack_err_set(err, -EINVAL,
+				       "%s: --exact, --sample and --fixed-size exclude each other",
+				       cmd);
+	*how_set = true;
+	if (id == O_EXACT) {
+		a->how = RESTACK_HOW_EXACT;
+		return 0;
+	}
+	if (id == O_SAMPLE) {
+		a->how = RESTACK_HOW_SAMPLE;
+		if (restack_parse_rate(v, &a->threshold))
+			return restack_err_set(err, -EINVAL,
+					       "%s: --sample \"%.64s\": must be a rate in (0, 1], e.g. 0.01",
+					       cmd, v);
+		return 0;
+	}
+	a->how = RESTACK_HOW_FIXED_SIZE;
+	return parse_u32(cmd, "--fixed-size", v, 64, RESTACK_MRC_SMAX_MAX,
+			 &a->smax, err);
+}
+
+/* The simulated cache: policy, mode, admission, cutoff, block, sizes. */
+static int apply_cache_opt(struct restack_analyze_args *a, const char *cmd,
+			   enum opt_id id, const char *v,
+			   struct restack_err *err)
 {
 	uint64_t b;
 	int k;
 
-	switch (o->id) {
+	switch (id) {
 	case O_POLICY:
 		k = rs_repl_lookup(v);
 		if (k < 0)
@@ -218,29 +248,6 @@ static int apply_opt(struct restack_analyze_args *a, const char *cmd,
 		a->policy = (enum rs_repl_kind)k;
 		a->stack_lru = k == RS_REPL_LRU;
 		return 0;
-	case O_EXACT:
-	case O_SAMPLE:
-	case O_FIXED:
-		if (*how_set)
-			return restack_err_set(err, -EINVAL,
-					       "%s: --exact, --sample and --fixed-size exclude each other",
-					       cmd);
-		*how_set = true;
-		if (o->id == O_EXACT) {
-			a->how = RESTACK_HOW_EXACT;
-			return 0;
-		}
-		if (o->id == O_SAMPLE) {
-			a->how = RESTACK_HOW_SAMPLE;
-			if (restack_parse_rate(v, &a->threshold))
-				return restack_err_set(err, -EINVAL,
-						       "%s: --sample \"%.64s\": must be a rate in (0, 1], e.g. 0.01",
-						       cmd, v);
-			return 0;
-		}
-		a->how = RESTACK_HOW_FIXED_SIZE;
-		return parse_u32(cmd, "--fixed-size", v, 64, RESTACK_MRC_SMAX_MAX,
-				 &a->smax, err);
 	case O_BLOCK:
 		if (restack_parse_bytes("--block", v, &b, err) ||
 		    restack_block_shift("--block", b, &(unsigned int){ 0 }, err))
@@ -263,10 +270,19 @@ static int apply_opt(struct restack_analyze_args *a, const char *cmd,
 	case O_PROMOTE:
 		return parse_u32(cmd, "--promote-hits", v, 0, 255,
 				 &a->promote_hits, err);
-	case O_SEQ:
+	default:	/* O_SEQ */
 		if (restack_parse_bytes("--seq-cutoff", v, &a->seq_cutoff, err))
 			return restack_err_prefix(err, -EINVAL, "%s", cmd);
 		return 0;
+	}
+}
+
+/* What is printed, and the report's and recommendation's inputs. */
+static int apply_output_opt(struct restack_analyze_args *a, const char *cmd,
+			    enum opt_id id, const char *v,
+			    struct restack_err *err)
+{
+	switch (id) {
 	case O_BY:
 		if (strcmp(v, "workload"))
 			return restack_err_set(err, -EINVAL,
@@ -303,11 +319,48 @@ static int apply_opt(struct restack_analyze_args *a, const char *cmd,
 					       "%s: --warmup \"%.64s\": must be seconds > 0 (e.g. 30 or 2.5)",
 					       cmd, v);
 		return 0;
-	case O_ALL:
+	default:	/* O_ALL */
 		a->all = true;
 		return 0;
 	}
-	return -EINVAL;
+}
+
+static int apply_opt(struct restack_analyze_args *a, const char *cmd,
+		     const struct opt *o, const char *v, bool *how_set,
+		     struct restack_err *err)
+{
+	switch (o->id) {
+	case O_EXACT:
+	case O_SAMPLE:
+	case O_FIXED:
+		return apply_method(a, cmd, o->id, v, how_set, err);
+	case O_POLICY:
+	case O_BLOCK:
+	case O_SIZES:
+	case O_READS:
+	case O_MODE:
+	case O_PROMOTE:
+	case O_SEQ:
+		return apply_cache_opt(a, cmd, o->id, v, err);
+	default:
+		return apply_output_opt(a, cmd, o->id, v, err);
+	}
+}
+
+/* The option @arg names among those of command @bit; NULL: none. */
+static const struct opt *find_opt(unsigned int bit, const char *arg,
+				  const char **eq)
+{
+	size_t k, nlen;
+	const struct opt *o = NULL;
+
+	*eq = strchr(arg, '=');
+	nlen = *eq ? (size_t)(*eq - arg) : strlen(arg);
+	for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+		if ((opts[k].cmds & bit) && strlen(opts[k].name) == nlen &&
+		    !strncmp(opts[k].name, arg, nlen))
+			o = &opts[k];
+	return o;
 }
 
 int restack_analyze_args_parse(enum restack_cmd_id id, unsigned int argc,
@@ -329,8 +382,7 @@ int restack_analyze_args_parse(enum restack_cmd_id id, unsigned int argc,
 				       (int)id);
 	for (i = 0; i < argc; i++) {
 		const char *arg = argv[i], *eq, *v = NULL;
-		const struct opt *o = NULL;
-		size_t k, nlen;
+		const struct opt *o;
 		int r;
 
 		if (!done && !strcmp(arg, "--")) {
@@ -345,12 +397,7 @@ int restack_analyze_args_parse(enum restack_cmd_id id, unsigned int argc,
 			a->trace = arg;
 			continue;
 		}
-		eq = strchr(arg, '=');
-		nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
-			if ((opts[k].cmds & bit) && strlen(opts[k].name) == nlen &&
-			    !strncmp(opts[k].name, arg, nlen))
-				o = &opts[k];
+		o = find_opt(bit, arg, &eq);
 		if (!o)
 			return restack_err_set(err, -EINVAL,
 					       "%s: unknown option \"%.64s\"", cmd, arg);
@@ -387,204 +434,7 @@ int restack_analyze_args_parse(enum restack_cmd_id id, unsigned int argc,
 /* reading traces                                                    */
 /* ---------------------------------------------------------------- */
 
-/* Open @path; the message names the file. */
-static int open_trace(const char *path, struct restack_trace_reader **rd,
-		      struct restack_err *err)
-{
-	return restack_trace_open(path, rd, err);
-}
 
-/* Default block size: the trace's sampling block if sampled, else 4 KiB. */
-static uint32_t default_block(const struct dm_restack_trace_header *h,
-			      uint32_t given)
-{
-	if (given)
-		return given;
-	if (h->sample_threshold < DM_RESTACK_SAMPLE_MODULUS)
-		return h->sample_block_sectors * 512;
-	return RESTACK_BLOCK_DEFAULT;
-}
-
-/* ---------------------------------------------------------------- */
-/* mrc                                                               */
-/* ---------------------------------------------------------------- */
-
-static int mrc_stack(const struct restack_analyze_args *a,
-		     struct restack_trace_reader *rd, FILE *out,
-		     struct restack_err *err)
-{
-	const struct dm_restack_trace_header *h = restack_trace_header(rd);
-	struct restack_mrc_params p = { 0 };
-	struct restack_mrc *m = NULL;
-	unsigned int i;
-	int r;
-
-	p.block_bytes = default_block(h, a->block_bytes);
-	p.reads_only = a->reads_only;
-	switch (a->how) {
-	case RESTACK_HOW_SAMPLE:
-		p.method = RESTACK_MRC_FIXED_RATE;
-		p.threshold = a->threshold;
-		break;
-	case RESTACK_HOW_FIXED_SIZE:
-		p.method = RESTACK_MRC_FIXED_SIZE;
-		p.smax = a->smax;
-		break;
-	default:
-		p.method = RESTACK_MRC_EXACT;
-	}
-	r = restack_mrc_from_trace(rd, &p, &m, err);
-	if (r)
-		return r;
-	if (restack_mrc_refs(m) == 0) {
-		r = restack_err_set(err, -ENODATA,
-				    "%s: no %s records to build a curve from",
-				    a->trace, a->reads_only ? "read" : "read or write");
-		goto out;
-	}
-	if (a->sizes_auto || !a->nsizes) {
-		restack_mrc_print_auto(m, out);
-	} else {
-		fputs("cache_bytes,miss_ratio\n", out);
-		for (i = 0; i < a->nsizes; i++)
-			fprintf(out, "%llu,%.6f\n", (unsigned long long)a->sizes[i],
-				restack_mrc_miss_ratio(m, a->sizes[i] / p.block_bytes));
-	}
-	r = 0;
-out:
-	restack_mrc_destroy(m);
-	return r;
-}
-
-/* Working-set estimate for --sizes auto: fixed-size SHARDS, one pass. */
-static int estimate_wss(const char *path, uint32_t block, bool reads_only,
-			double *blocks, struct restack_err *err)
-{
-	struct restack_mrc_params p = { .method = RESTACK_MRC_FIXED_SIZE,
-					.block_bytes = block,
-					.reads_only = reads_only };
-	struct restack_trace_reader *rd = NULL;
-	struct restack_mrc *m = NULL;
-	int r;
-
-	r = open_trace(path, &rd, err);
-	if (r)
-		return r;
-	r = restack_mrc_from_trace(rd, &p, &m, err);
-	if (r == 0)
-		*blocks = restack_mrc_distinct(m);
-	restack_mrc_destroy(m);
-	restack_trace_close(rd);
-	return r;
-}
-
-static int mrc_policy(const struct restack_analyze_args *a,
-		      struct restack_trace_reader *rd, FILE *out,
-		      struct restack_err *err)
-{
-	const struct dm_restack_trace_header *h = restack_trace_header(rd);
-	struct restack_sim_config cfg = {
-		.kind = a->policy, .mode = a->mode,
-		.promote_hits = a->promote_hits, .seq_cutoff = a->seq_cutoff,
-	};
-	uint32_t block = default_block(h, a->block_bytes);
-	uint64_t blocks[RESTACK_MRC_MAX_SIZES], bytes[RESTACK_MRC_MAX_SIZES];
-	struct dm_restack_trace_record rec;
-	struct restack_simset *s = NULL;
-	struct restack_sim_result res;
-	unsigned int i, n = 0;
-	int r;
-
-	if (a->sizes_auto || !a->nsizes) {
-		double wss = 0;
-
-		r = estimate_wss(a->trace, block, a->reads_only, &wss, err);
-		if (r)
-			return r;
-		n = restack_mrc_auto_sizes(wss, blocks, 32);
-		for (i = 0; i < n; i++)
-			bytes[i] = blocks[i] * block;
-	} else {
-		for (i = 0; i < a->nsizes; i++) {
-			if (a->sizes[i] < block)
-				return restack_err_set(err, -EINVAL,
-						       "cache size %llu is smaller than one %u-byte block",
-						       (unsigned long long)a->sizes[i], block);
-			bytes[n] = a->sizes[i];
-			blocks[n++] = a->sizes[i] / block;
-		}
-	}
-	r = restack_simset_create(block, h->sample_threshold,
-				  h->sample_block_sectors, a->reads_only, &s, err);
-	if (r)
-		return r;
-	for (i = 0; i < n; i++) {
-		uint32_t t;
-
-		switch (a->how) {
-		case RESTACK_HOW_SAMPLE:
-			t = restack_sim_threshold(blocks[i],
-						  (double)a->threshold /
-						  DM_RESTACK_SAMPLE_MODULUS,
-						  RESTACK_SIM_MIN_SLOTS);
-			break;
-		case RESTACK_HOW_FIXED_SIZE:
-			t = restack_sim_threshold(blocks[i], 0, a->smax);
-			break;
-		default:
-			t = DM_RESTACK_SAMPLE_MODULUS;
-		}
-		r = restack_simset_add(s, &cfg, blocks[i], t, err);
-		if (r < 0)
-			goto out;
-	}
-	while ((r = restack_trace_next(rd, &rec, err)) == 1)
-		restack_simset_record(s, &rec);
-	if (r < 0)
-		goto out;
-	restack_simset_result(s, 0, &res);
-	if (!(res.read_refs + res.write_refs > 0)) {
-		r = restack_err_set(err, -ENODATA,
-				    "%s: no %s records to build a curve from",
-				    a->trace, a->reads_only ? "read" : "read or write");
-		goto out;
-	}
-	fputs("cache_bytes,miss_ratio\n", out);
-	for (i = 0; i < n; i++) {
-		restack_simset_result(s, i, &res);
-		fprintf(out, "%llu,%.6f\n", (unsigned long long)bytes[i],
-			restack_sim_miss_ratio(&res));
-	}
-	r = 0;
-out:
-	restack_simset_destroy(s);
-	return r;
-}
-
-int restack_mrc_run(const struct restack_analyze_args *a, FILE *out,
-		    struct restack_err *err)
-{
-	struct restack_trace_reader *rd = NULL;
-	int r;
-
-	if (!a->stack_lru && (a->sizes_auto || !a->nsizes) &&
-	    !strcmp(a->trace, "-"))
-		return restack_err_set(err, -EINVAL,
-				       "--sizes auto with --policy %s reads the trace twice: give a file, not standard input, or --sizes",
-				       rs_repl_name(a->policy));
-	r = open_trace(a->trace, &rd, err);
-	if (r)
-		return r;
-	if (a->stack_lru)
-		r = mrc_stack(a, rd, out, err);
-	else
-		r = mrc_policy(a, rd, out, err);
-	restack_trace_close(rd);
-	return r;
-}
-
-/* ---------------------------------------------------------------- */
-/* report                                                            */
 /* ---------------------------------------------------------------- */
 
 int restack_report_run(const struct restack_analyze_args *a, FILE *out,
@@ -601,7 +451,7 @@ int restack_report_run(const struct restack_analyze_args *a, FILE *out,
 	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return restack_err_set(err, -ENOMEM, "out of memory");
-	r = open_trace(a->trace, &rd, err);
+	r = restack_trace_open(a->trace, &rd, err);
 	if (r)
 		goto out_free;
 	h = restack_trace_header(rd);
@@ -760,3 +610,52 @@ int restack_analyze_cmd_run(const struct restack_cmd *cmd)
 	}
 	return RESTACK_EXIT_OK;
 }
+
+const struct restack_command restack_report_command = {
+	.name = "report",
+	.usage = "<trace> [--by workload] [--plot <dir>] [--json]",
+	.help =
+		"Profile <trace>: totals and rates, read/write mix, request sizes,\n"
+		"sequentiality, IOPS and bandwidth over time, latency percentiles per\n"
+		"op, working set overall and per window, read-after-write and rewrite\n"
+		"fractions, hot LBA regions, and an LRU miss-ratio curve.\n"
+		"\n"
+		"  --by workload     the same per cgroup/pid/volume\n"
+		"  --plot <dir>      PNGs with gnuplot: latency CDF, IOPS over time,\n"
+		"                    LBA heat map, miss-ratio curve\n"
+		"  --json            one JSON object instead of text\n"
+		"  --block <bytes>   block size for working sets and the curve (4K)\n"
+		"  --window <s>      working-set window in seconds (default: a tenth\n"
+		"                    of the trace, at least 1 s)\n",
+	.parse = NULL,	/* verbatim: restack_analyze_cmd_run parses */
+	.run = restack_analyze_cmd_run,
+};
+
+const struct restack_command restack_recommend_command = {
+	.name = "recommend",
+	.usage =
+		"<trace> --sla <file> [--volume <name>] [--json] [--all]\n"
+		"          [--warmup <seconds>]",
+	.help =
+		"Predict, for each candidate stack, read and write latency\n"
+		"percentiles and IOPS from <trace> and the device profiles in the SLA\n"
+		"file, and print the cheapest stack that meets the volume's SLA as\n"
+		"the arguments of `attach`, its predicted metrics, and why each\n"
+		"cheaper stack was rejected.\n"
+		"\n"
+		"  --sla <file>      INI file, one [volume <name>] section per volume\n"
+		"  --volume <name>   the section to use (default: the only one, or the\n"
+		"                    one named like the trace's volume)\n"
+		"  --json            one JSON object instead of text\n"
+		"  --all             also every candidate's predictions (JSON: \"all\")\n"
+		"  --warmup <s>      the trace's first <s> seconds only fill the\n"
+		"                    simulated caches: predict the steady state after\n"
+		"\n"
+		"Without fast_profile or fast_read_us/fast_write_us in the SLA file,\n"
+		"fast_device is calibrated by 1000 random 4 KiB O_DIRECT reads (it is\n"
+		"opened read-only and never written).\n"
+		"\n"
+		"SLA keys and the model: Documentation/analyzer.rst.\n",
+	.parse = NULL,	/* verbatim: restack_analyze_cmd_run parses */
+	.run = restack_analyze_cmd_run,
+};

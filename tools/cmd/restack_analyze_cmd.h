@@ -81,6 +81,10 @@ int restack_parse_rate(const char *s, uint32_t *threshold);
 int restack_analyze_cmd_run(const struct restack_cmd *cmd);
 
 /* The mrc command on parsed arguments, writing CSV to @out. */
+/* Default block size: the trace's sampling block if sampled, else 4 KiB. */
+uint32_t restack_default_block(const struct dm_restack_trace_header *h,
+			       uint32_t given);
+
 int restack_mrc_run(const struct restack_analyze_args *a, FILE *out,
 		    struct restack_err *err);
 

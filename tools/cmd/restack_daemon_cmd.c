@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/restack_core.h"
+#include "cmd/restack_cmd.h"
 #include "cmd/restack_args.h"
 #include "daemon/restack_daemon.h"
 #include "cmd/restack_daemon_cmd.h"
@@ -184,3 +185,24 @@ out:
 	restack_sla_release(&cfg);
 	return rc;
 }
+
+const struct restack_command restack_daemon_command = {
+	.name = "daemon",
+	.usage = "--config <file> [--state-dir <dir>] [--events <file>] [--once] [--log-level info|debug]",
+	.help =
+		"Run the closed loop for every volume of the SLA file <file>:\n"
+		"measure it (dm-stats), and when it misses its SLA profile it, ask\n"
+		"the analyzer for a stack, carve the fast device, attach the cache\n"
+		"and watch it; detach on SLA misses or fast-device faults.  Runs in\n"
+		"the foreground; SIGTERM/SIGINT stop it (volumes stay as they are).\n"
+		"\n"
+		"  --config <file>      SLA file with an optional [daemon] section\n"
+		"  --state-dir <dir>    state files (default: state_dir, /run/restack)\n"
+		"  --events <file>      JSON-lines event log (default: event_log)\n"
+		"  --once               adopt, run one pass of due steps, exit\n"
+		"  --log-level <l>      info (default) or debug (one line per window)\n"
+		"\n"
+		"States, keys, files and events: Documentation/daemon.rst.\n",
+	.parse = NULL,	/* verbatim: restack_daemon_cmd_run parses */
+	.run = restack_daemon_cmd_run,
+};

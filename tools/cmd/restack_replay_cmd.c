@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmd/restack_cmd.h"
 #include "cmd/restack_replay_cmd.h"
 
 static int restack_replay_entry_arg(const char *opt, const char *s,
@@ -558,3 +559,42 @@ int restack_replay_cmd_run(const struct restack_cmd *cmd)
 	}
 	return RESTACK_EXIT_OK;
 }
+
+const struct restack_command restack_replay_command = {
+	.name = "replay",
+	.usage =
+		"<log> <replay-dev> [--from <n> | --from-mark <name>] [--to <n> | --to-mark <name>] [--discard zero|pass|skip] [--stop-at <kinds> [--every <n>] --exec <cmd>] [-q]\n"
+		"       restack replay <log> --list [--from ...] [--to ...]",
+	.help =
+		"Replay a dm-log-writes log (<log>: its log device or an image of it)\n"
+		"onto <replay-dev> (a block device, opened exclusively, or a file),\n"
+		"which must hold what the logged device held when logging started\n"
+		"(or, with --from, the result of replaying the entries before).\n"
+		"Entries are numbered from 0 in log order; a range is inclusive.\n"
+		"The whole log and the range are checked first: a truncated or\n"
+		"corrupt log is an error naming the entry and byte offset, and\n"
+		"nothing is written.\n"
+		"\n"
+		"  -l, --list            list the entries (offset, flags, sector,\n"
+		"                        count in log sectors, mark) instead\n"
+		"  --from <n>            first entry to replay (default 0): resume an\n"
+		"                        incremental replay where the last one ended\n"
+		"  --from-mark <name>    start just after the first mark <name>\n"
+		"  --to <n>              last entry to replay (default: the last)\n"
+		"  --to-mark <name>      end with the first mark <name> at or after\n"
+		"                        the start\n"
+		"  --discard <how>       zero (default: discarded ranges read as\n"
+		"                        zeroes), pass (discard them on the device),\n"
+		"                        skip (leave the old data)\n"
+		"  --stop-at <kinds>     with --exec: stop after every entry of these\n"
+		"                        kinds (comma-separated: flush, fua, mark,\n"
+		"                        discard, all), sync the device and run <cmd>\n"
+		"  --every <n>           run <cmd> at every n-th stop point only\n"
+		"  --exec <cmd>          /bin/sh -c <cmd> with RESTACK_REPLAY_ENTRY,\n"
+		"                        _FLAGS, _STOP (count), _DEV, _MARK and\n"
+		"                        _MARK_ENTRY (the latest mark) set; a non-zero\n"
+		"                        exit stops the replay (exit status 1)\n"
+		"  -q, --quiet           no summary on stderr\n",
+	.parse = NULL,	/* verbatim: restack_replay_cmd_run parses */
+	.run = restack_replay_cmd_run,
+};

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * restack_trace_cmd.c - `restack trace`, `restack dump` and `restack
- * import`: option grammar and the commands over the library's trace
- * reader/writer (lib/restack_trace.c), importers (lib/restack_import.c)
- * and collector (lib/restack_collect.c).
+ * import`: their option grammar, and the trace and import commands over
+ * the library's collector (lib/control/restack_collect.c) and importers
+ * (lib/trace/restack_import.c); dump is restack_dump_cmd.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "control/restack_collect.h"
+#include "cmd/restack_cmd.h"
 #include "cmd/restack_trace_cmd.h"
 
 /* ---------------------------------------------------------------- */
@@ -141,17 +142,188 @@ static int once(struct opt_iter *it, const void *already, const char *name,
 	return 0;
 }
 
+/* The option values as given, checked once the command line is read. */
+struct trace_raw {
+	const char *pos;		/* the one positional */
+	const char *from, *wait, *sample, *sblock, *buffer, *window;
+};
+
+/* A value option given at most once into *@slot: 1 taken, 0 not @lng. */
+static int take_once(struct opt_iter *it, const char *shrt, const char *lng,
+		     const char *name, const char **slot,
+		     struct restack_err *err)
+{
+	const char *v;
+	int r = opt_val(it, shrt, lng, &v, err);
+
+	if (r <= 0)
+		return r;
+	r = once(it, *slot, name, err);
+	if (r)
+		return r;
+	*slot = v;
+	return 1;
+}
+
+/* trace and import: -o, -z, -q, --window.  1 taken, 0 not, < 0 error. */
+static int output_opt(struct opt_iter *it, struct restack_trace_args *a,
+		      struct trace_raw *raw, struct restack_err *err)
+{
+	const char *v;
+	int r;
+
+	r = opt_val(it, "-o", "--output", &v, err);
+	if (r < 0)
+		return r;
+	if (r) {
+		if ((r = once(it, a->output, "-o", err)))
+			return r;
+		if (!*v)
+			return restack_err_set(err, -EINVAL, "%s: empty -o", it->cmd);
+		a->output = v;
+		return 1;
+	}
+	if (opt_flag(it, "-z", "--zstd")) {
+		a->zstd = true;
+		return 1;
+	}
+	if (opt_flag(it, "-q", "--quiet")) {
+		a->quiet = true;
+		return 1;
+	}
+	return take_once(it, NULL, "--window", "--window", &raw->window, err);
+}
+
+/* trace's own: -w, --sample, --sample-block, --buffer. */
+static int trace_opt(struct opt_iter *it, struct trace_raw *raw,
+		     struct restack_err *err)
+{
+	int r;
+
+	r = take_once(it, "-w", "--wait", "-w", &raw->wait, err);
+	if (!r)
+		r = take_once(it, NULL, "--sample", "--sample", &raw->sample, err);
+	if (!r)
+		r = take_once(it, NULL, "--sample-block", "--sample-block",
+			      &raw->sblock, err);
+	if (!r)
+		r = take_once(it, NULL, "--buffer", "--buffer", &raw->buffer, err);
+	return r;
+}
+
+/* One option of command @id: 1 taken, 0 unknown, < 0 error. */
+static int one_opt(enum restack_cmd_id id, struct opt_iter *it,
+		   struct restack_trace_args *a, struct trace_raw *raw,
+		   struct restack_err *err)
+{
+	int r;
+
+	if (id != RESTACK_CMD_DUMP) {
+		r = output_opt(it, a, raw, err);
+		if (r)
+			return r;
+	}
+	if (id == RESTACK_CMD_DUMP && opt_flag(it, NULL, "--csv")) {
+		a->csv = true;
+		return 1;
+	}
+	if (id == RESTACK_CMD_IMPORT)
+		return take_once(it, NULL, "--from", "--from", &raw->from, err);
+	if (id == RESTACK_CMD_TRACE)
+		return trace_opt(it, raw, err);
+	return 0;
+}
+
+static int finish_trace(struct restack_trace_args *a,
+			const struct trace_raw *raw, struct restack_err *err)
+{
+	uint64_t u;
+	int r;
+
+	if (!raw->pos)
+		return restack_err_set(err, -EINVAL, "trace: missing <vol>");
+	a->volume = raw->pos;
+	if (!a->output)
+		return restack_err_set(err, -EINVAL,
+				       "trace: missing -o <file> (\"-o -\" for stdout)");
+	if (raw->wait) {
+		r = restack_parse_decimal(raw->wait, 1000000000ULL,
+					  &a->duration_ns);
+		if (r || !a->duration_ns)
+			return restack_err_set(err, -EINVAL,
+					       "trace: -w \"%.40s\" is not a positive number of seconds",
+					       raw->wait);
+	}
+	if (raw->sample) {
+		r = restack_collect_parse_rate(raw->sample,
+					       &a->sample_threshold, err);
+		if (r)
+			return restack_err_prefix(err, r, "trace: --sample");
+	}
+	a->sample_block = 8;
+	if (raw->sblock) {
+		r = restack_parse_u64(raw->sblock, strlen(raw->sblock), &u);
+		if (r || !u || u > 2048 || (u & (u - 1)))
+			return restack_err_set(err, -EINVAL,
+					       "trace: --sample-block \"%.40s\" is not a power of two from 1 to 2048",
+					       raw->sblock);
+		a->sample_block = (uint32_t)u;
+	}
+	a->buffer_bytes = RESTACK_COLLECT_BUFFER_DEFAULT;
+	if (raw->buffer) {
+		r = restack_parse_buffer(raw->buffer, &a->buffer_bytes, err);
+		if (r)
+			return r;
+	}
+	a->window = RESTACK_COLLECT_WINDOW_DEFAULT_MS * 1000000ULL;
+	if (raw->window) {
+		r = restack_parse_u64(raw->window, strlen(raw->window), &u);
+		if (r || !u || u > 3600000)
+			return restack_err_set(err, -EINVAL,
+					       "trace: --window \"%.40s\" is not a number of milliseconds (1..3600000)",
+					       raw->window);
+		a->window = u * 1000000ULL;
+	}
+	return 0;
+}
+
+static int finish_import(struct restack_trace_args *a,
+			 const struct trace_raw *raw, struct restack_err *err)
+{
+	uint64_t u;
+	int r;
+
+	if (!raw->from)
+		return restack_err_set(err, -EINVAL,
+				       "import: missing --from <format> (msr, csv, cloudphysics, tencent, alibaba)");
+	r = restack_import_format_parse(raw->from, &a->format, err);
+	if (r)
+		return restack_err_prefix(err, r, "import");
+	if (!raw->pos)
+		return restack_err_set(err, -EINVAL, "import: missing <in>");
+	a->input = raw->pos;
+	if (!a->output)
+		return restack_err_set(err, -EINVAL,
+				       "import: missing -o <file> (\"-o -\" for stdout)");
+	a->window = RESTACK_IMPORT_WINDOW_DEFAULT;
+	if (raw->window) {
+		r = restack_parse_u64(raw->window, strlen(raw->window), &u);
+		if (r || !u || u > (1ULL << 28))
+			return restack_err_set(err, -EINVAL,
+					       "import: --window \"%.40s\" is not a number of requests (1..268435456)",
+					       raw->window);
+		a->window = u;
+	}
+	return 0;
+}
+
 int restack_trace_args_parse(enum restack_cmd_id id, unsigned int argc,
 			     const char *const *argv,
 			     struct restack_trace_args *a,
 			     struct restack_err *err)
 {
 	struct opt_iter it = { .argc = argc, .argv = argv };
-	const char *pos[2] = { NULL, NULL };
-	const char *v, *from = NULL, *wait = NULL, *sample = NULL,
-		   *sblock = NULL, *buffer = NULL, *window = NULL;
-	unsigned int npos = 0, maxpos = 1;
-	uint64_t u;
+	struct trace_raw raw = { NULL };
 	int r;
 
 	memset(a, 0, sizeof(*a));
@@ -172,402 +344,33 @@ int restack_trace_args_parse(enum restack_cmd_id id, unsigned int argc,
 			continue;
 		}
 		if (it.done || arg[0] != '-' || !arg[1]) {
-			if (npos == maxpos)
+			if (raw.pos)
 				return restack_err_set(err, -EINVAL,
 						       "%s: unexpected argument \"%.64s\"",
 						       it.cmd, arg);
-			pos[npos++] = arg;
+			raw.pos = arg;
 			continue;
 		}
-		if (id != RESTACK_CMD_DUMP) {
-			r = opt_val(&it, "-o", "--output", &v, err);
-			if (r < 0)
-				return r;
-			if (r) {
-				if ((r = once(&it, a->output, "-o", err)))
-					return r;
-				if (!*v)
-					return restack_err_set(err, -EINVAL,
-							       "%s: empty -o", it.cmd);
-				a->output = v;
-				continue;
-			}
-			if (opt_flag(&it, "-z", "--zstd")) {
-				a->zstd = true;
-				continue;
-			}
-			if (opt_flag(&it, "-q", "--quiet")) {
-				a->quiet = true;
-				continue;
-			}
-			r = opt_val(&it, NULL, "--window", &v, err);
-			if (r < 0)
-				return r;
-			if (r) {
-				if ((r = once(&it, window, "--window", err)))
-					return r;
-				window = v;
-				continue;
-			}
-		}
-		if (id == RESTACK_CMD_DUMP && opt_flag(&it, NULL, "--csv")) {
-			a->csv = true;
-			continue;
-		}
-		if (id == RESTACK_CMD_IMPORT) {
-			r = opt_val(&it, NULL, "--from", &v, err);
-			if (r < 0)
-				return r;
-			if (r) {
-				if ((r = once(&it, from, "--from", err)))
-					return r;
-				from = v;
-				continue;
-			}
-		}
-		if (id == RESTACK_CMD_TRACE) {
-			const char **slot = NULL;
-			const char *name = NULL;
-
-			if ((r = opt_val(&it, "-w", "--wait", &v, err)) != 0) {
-				slot = &wait;
-				name = "-w";
-			} else if ((r = opt_val(&it, NULL, "--sample", &v, err)) != 0) {
-				slot = &sample;
-				name = "--sample";
-			} else if ((r = opt_val(&it, NULL, "--sample-block", &v,
-						err)) != 0) {
-				slot = &sblock;
-				name = "--sample-block";
-			} else if ((r = opt_val(&it, NULL, "--buffer", &v, err)) != 0) {
-				slot = &buffer;
-				name = "--buffer";
-			}
-			if (r < 0)
-				return r;
-			if (slot) {
-				if ((r = once(&it, *slot, name, err)))
-					return r;
-				*slot = v;
-				continue;
-			}
-		}
-		return restack_err_set(err, -EINVAL, "%s: unknown option \"%.64s\"",
-				       it.cmd, arg);
+		r = one_opt(id, &it, a, &raw, err);
+		if (r < 0)
+			return r;
+		if (!r)
+			return restack_err_set(err, -EINVAL,
+					       "%s: unknown option \"%.64s\"",
+					       it.cmd, arg);
 	}
 
 	switch (id) {
 	case RESTACK_CMD_TRACE:
-		if (!pos[0])
-			return restack_err_set(err, -EINVAL, "trace: missing <vol>");
-		a->volume = pos[0];
-		if (!a->output)
-			return restack_err_set(err, -EINVAL,
-					       "trace: missing -o <file> (\"-o -\" for stdout)");
-		if (wait) {
-			r = restack_parse_decimal(wait, 1000000000ULL,
-						  &a->duration_ns);
-			if (r || !a->duration_ns)
-				return restack_err_set(err, -EINVAL,
-						       "trace: -w \"%.40s\" is not a positive number of seconds",
-						       wait);
-		}
-		if (sample) {
-			r = restack_collect_parse_rate(sample,
-						       &a->sample_threshold, err);
-			if (r)
-				return restack_err_prefix(err, r, "trace: --sample");
-		}
-		a->sample_block = 8;
-		if (sblock) {
-			r = restack_parse_u64(sblock, strlen(sblock), &u);
-			if (r || !u || u > 2048 || (u & (u - 1)))
-				return restack_err_set(err, -EINVAL,
-						       "trace: --sample-block \"%.40s\" is not a power of two from 1 to 2048",
-						       sblock);
-			a->sample_block = (uint32_t)u;
-		}
-		a->buffer_bytes = RESTACK_COLLECT_BUFFER_DEFAULT;
-		if (buffer) {
-			r = restack_parse_buffer(buffer, &a->buffer_bytes, err);
-			if (r)
-				return r;
-		}
-		a->window = RESTACK_COLLECT_WINDOW_DEFAULT_MS * 1000000ULL;
-		if (window) {
-			r = restack_parse_u64(window, strlen(window), &u);
-			if (r || !u || u > 3600000)
-				return restack_err_set(err, -EINVAL,
-						       "trace: --window \"%.40s\" is not a number of milliseconds (1..3600000)",
-						       window);
-			a->window = u * 1000000ULL;
-		}
-		return 0;
+		return finish_trace(a, &raw, err);
 	case RESTACK_CMD_DUMP:
-		if (!pos[0])
+		if (!raw.pos)
 			return restack_err_set(err, -EINVAL, "dump: missing <file>");
-		a->input = pos[0];
+		a->input = raw.pos;
 		return 0;
 	default:
-		if (!from)
-			return restack_err_set(err, -EINVAL,
-					       "import: missing --from <format> (msr, csv, cloudphysics, tencent, alibaba)");
-		r = restack_import_format_parse(from, &a->format, err);
-		if (r)
-			return restack_err_prefix(err, r, "import");
-		if (!pos[0])
-			return restack_err_set(err, -EINVAL, "import: missing <in>");
-		a->input = pos[0];
-		if (!a->output)
-			return restack_err_set(err, -EINVAL,
-					       "import: missing -o <file> (\"-o -\" for stdout)");
-		a->window = RESTACK_IMPORT_WINDOW_DEFAULT;
-		if (window) {
-			r = restack_parse_u64(window, strlen(window), &u);
-			if (r || !u || u > (1ULL << 28))
-				return restack_err_set(err, -EINVAL,
-						       "import: --window \"%.40s\" is not a number of requests (1..268435456)",
-						       window);
-			a->window = u;
-		}
-		return 0;
+		return finish_import(a, &raw, err);
 	}
-}
-
-/* ---------------------------------------------------------------- */
-/* dump                                                              */
-/* ---------------------------------------------------------------- */
-
-/* pid -> process name, from the REC_COMM records (open addressing). */
-struct comm_map {
-	struct comm_ent { uint32_t pid; bool used; char comm[16]; } *e;
-	size_t cap, n;
-};
-
-static int comm_set(struct comm_map *m, uint32_t pid, const char *comm)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct comm_map nm = { .cap = m->cap ? m->cap * 2 : 256 };
-
-		nm.e = calloc(nm.cap, sizeof(*nm.e));
-		if (!nm.e)
-			return -ENOMEM;
-		for (i = 0; i < m->cap; i++)
-			if (m->e[i].used)
-				comm_set(&nm, m->e[i].pid, m->e[i].comm);
-		free(m->e);
-		*m = nm;
-	}
-	for (i = (pid * 2654435761U) & (m->cap - 1); m->e[i].used;
-	     i = (i + 1) & (m->cap - 1))
-		if (m->e[i].pid == pid)
-			break;
-	if (!m->e[i].used)
-		m->n++;
-	m->e[i].used = true;
-	m->e[i].pid = pid;
-	memcpy(m->e[i].comm, comm, 16);
-	m->e[i].comm[15] = '\0';
-	return 0;
-}
-
-static const char *comm_get(const struct comm_map *m, uint32_t pid)
-{
-	size_t i;
-
-	if (!m->cap)
-		return "";
-	for (i = (pid * 2654435761U) & (m->cap - 1); m->e[i].used;
-	     i = (i + 1) & (m->cap - 1))
-		if (m->e[i].pid == pid)
-			return m->e[i].comm;
-	return "";
-}
-
-void restack_csv_field(FILE *out, const char *s, size_t max)
-{
-	size_t n = strnlen(s, max), i;
-	bool quote = n && (s[0] == ' ' || s[n - 1] == ' ');
-
-	for (i = 0; i < n; i++)
-		if (s[i] == ',' || s[i] == '"')
-			quote = true;
-	if (quote)
-		fputc('"', out);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"')
-			fputs("\"\"", out);
-		else
-			fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
-	}
-	if (quote)
-		fputc('"', out);
-}
-
-/* Process name for the listing: control bytes as '?'. */
-static void print_comm(FILE *out, const char *s)
-{
-	size_t n = strnlen(s, 16), i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
-	}
-}
-
-/* Signed seconds with ns precision: ts - base. */
-static void print_rel(FILE *out, uint64_t ts, uint64_t base)
-{
-	uint64_t d = ts >= base ? ts - base : base - ts;
-
-	fprintf(out, "%s%llu.%09llu", ts >= base ? " " : "-",
-		(unsigned long long)(d / 1000000000ULL),
-		(unsigned long long)(d % 1000000000ULL));
-}
-
-static void dump_header(FILE *out, const char *file,
-			const struct dm_restack_trace_header *h)
-{
-	char when[64] = "unknown";
-	time_t t;
-	struct tm tm;
-
-	if (h->start_realtime_ns) {
-		t = (time_t)(h->start_realtime_ns / 1000000000ULL);
-		if (gmtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	}
-	fprintf(out, "# restack trace %s: volume %s (%u:%u), source %s, %u CPUs%s%s\n",
-		file, h->volume_name[0] ? h->volume_name : "-",
-		h->volume >> 20, h->volume & 0xfffff,
-		h->source[0] ? h->source : "-", h->nr_cpus,
-		h->flags & DM_RESTACK_TH_SORTED ? ", sorted" : "",
-		h->flags & DM_RESTACK_TH_IMPORTED ? ", imported" : "");
-	fprintf(out, "# start %s (monotonic %llu.%09llu s)\n", when,
-		(unsigned long long)(h->start_ns / 1000000000ULL),
-		(unsigned long long)(h->start_ns % 1000000000ULL));
-	if (h->sample_threshold >= DM_RESTACK_SAMPLE_MODULUS)
-		fprintf(out, "# sampling: none (every bio)\n");
-	else
-		fprintf(out, "# sampling: rate %.6f (threshold %u of %u, %u-sector blocks)\n",
-			(double)h->sample_threshold / DM_RESTACK_SAMPLE_MODULUS,
-			h->sample_threshold, DM_RESTACK_SAMPLE_MODULUS,
-			h->sample_block_sectors);
-	fprintf(out, "#         time (s) op     sector + sectors -> phys dev  phys sector  latency (us) result  cgroup  pid [comm]  inflight\n");
-}
-
-static void dump_io(FILE *out, const struct dm_restack_trace_record *r,
-		    const struct dm_restack_trace_header *h,
-		    const struct comm_map *m)
-{
-	char rwbs[8];
-	size_t n = 0;
-
-	if (r->flags & DM_RESTACK_F_PREFLUSH)
-		rwbs[n++] = 'F';
-	rwbs[n++] = restack_trace_op_name(r->op)[0];
-	if (r->flags & DM_RESTACK_F_FUA)
-		rwbs[n++] = 'F';
-	if (r->flags & DM_RESTACK_F_SYNC)
-		rwbs[n++] = 'S';
-	if (r->flags & DM_RESTACK_F_META)
-		rwbs[n++] = 'M';
-	rwbs[n] = '\0';
-
-	print_rel(out, r->ts_ns, h->start_ns);
-	fprintf(out, " %-4s %12llu + %-6u", rwbs,
-		(unsigned long long)r->virt_sector, r->sectors);
-	if (r->phys_dev)
-		fprintf(out, " -> %u,%u %llu", r->phys_dev >> 20,
-			r->phys_dev & 0xfffff,
-			(unsigned long long)r->phys_sector);
-	else
-		fputs(" -> -", out);
-	fprintf(out, " %llu.%03llu %s cg=%llu pid=%u [",
-		(unsigned long long)(r->latency_ns / 1000),
-		(unsigned long long)(r->latency_ns % 1000),
-		restack_trace_result_name(r->result),
-		(unsigned long long)r->cgroup_id, r->pid);
-	print_comm(out, comm_get(m, r->pid));
-	fprintf(out, "] q=%u", r->inflight);
-	if (r->error)
-		fprintf(out, " err=%d", r->error);
-	fputc('\n', out);
-}
-
-static void dump_csv(FILE *out, const struct dm_restack_trace_record *r,
-		     const struct comm_map *m)
-{
-	fprintf(out, "%llu,%s,%llu,%u,%u:%u,%llu,%llu,%s,%llu,%u,",
-		(unsigned long long)r->ts_ns, restack_trace_op_name(r->op),
-		(unsigned long long)r->virt_sector, r->sectors,
-		r->phys_dev >> 20, r->phys_dev & 0xfffff,
-		(unsigned long long)r->phys_sector,
-		(unsigned long long)r->latency_ns,
-		restack_trace_result_name(r->result),
-		(unsigned long long)r->cgroup_id, r->pid);
-	restack_csv_field(out, comm_get(m, r->pid), 16);
-	fputc('\n', out);
-}
-
-static int cmd_dump(const struct restack_trace_args *a)
-{
-	struct restack_trace_reader *rd;
-	const struct dm_restack_trace_header *h;
-	struct dm_restack_trace_record rec;
-	struct restack_err err = { "" };
-	struct comm_map m = { 0 };
-	int r;
-
-	if (restack_trace_open(a->input, &rd, &err)) {
-		fprintf(stderr, "restack: %s\n", err.msg);
-		return RESTACK_EXIT_FAILURE;
-	}
-	h = restack_trace_header(rd);
-	if (a->csv)
-		fputs("ts_ns,op,virt_sector,sectors,phys_dev,phys_sector,latency_ns,result,cgroup_id,pid,comm\n",
-		      stdout);
-	else
-		dump_header(stdout, a->input, h);
-	while ((r = restack_trace_next(rd, &rec, &err)) == 1) {
-		switch (rec.type) {
-		case DM_RESTACK_REC_COMM:
-			if (comm_set(&m, rec.pid, rec.comm)) {
-				r = restack_err_set(&err, -ENOMEM, "out of memory");
-				goto out;
-			}
-			break;
-		case DM_RESTACK_REC_IO:
-			if (a->csv)
-				dump_csv(stdout, &rec, &m);
-			else
-				dump_io(stdout, &rec, h, &m);
-			break;
-		default:	/* END */
-			if (!a->csv) {
-				fprintf(stdout, "# end: %llu I/O records, %llu dropped, at",
-					(unsigned long long)rec.virt_sector,
-					(unsigned long long)rec.phys_sector);
-				print_rel(stdout, rec.ts_ns, h->start_ns);
-				fputs(" s\n", stdout);
-			}
-			break;
-		}
-	}
-out:
-	free(m.e);
-	restack_trace_close(rd);
-	if (r < 0) {
-		fflush(stdout);
-		fprintf(stderr, "restack: %s\n", err.msg);
-		return RESTACK_EXIT_FAILURE;
-	}
-	return RESTACK_EXIT_OK;
 }
 
 /* ---------------------------------------------------------------- */
@@ -735,8 +538,55 @@ int restack_trace_cmd_run(const struct restack_cmd *cmd)
 	case RESTACK_CMD_TRACE:
 		return cmd_trace(&a);
 	case RESTACK_CMD_DUMP:
-		return cmd_dump(&a);
+		return restack_dump_run(&a);
 	default:
 		return cmd_import(&a);
 	}
 }
+
+const struct restack_command restack_trace_command = {
+	.name = "trace",
+	.usage = "<vol> -o <file> [-w <seconds>] [--sample <R>] [--buffer <size>] [-z]",
+	.help =
+		"Record every bio of <vol> (a DM name or a block device path) with\n"
+		"dm-restack-trace (loaded if needed) into <file> (\"-\": stdout), merged\n"
+		"from the per-CPU buffers in submit-time order, until SIGINT/SIGTERM\n"
+		"or -w; then print a summary on stderr.\n"
+		"\n"
+		"  -o, --output <file>   trace file to write (\"-\" streams to stdout)\n"
+		"  -w, --wait <seconds>  stop after this long (decimal, e.g. 2.5)\n"
+		"  --sample <R>          trace only blocks hashing below R, 0 < R <= 1\n"
+		"                        (SHARDS spatial sampling; default 1)\n"
+		"  --sample-block <n>    sampling block in sectors, power of two\n"
+		"                        1..2048 (default 8)\n"
+		"  --buffer <size>       trace ring per CPU: MiB (\"4\", \"0.5\") or\n"
+		"                        with K/M suffix (\"64K\"); 8K..256M, default 4\n"
+		"  --window <ms>         reorder window (default 1000): records whose\n"
+		"                        latency exceeds it may come out of order\n"
+		"  -z, --zstd            compress the file with zstd\n"
+		"  -q, --quiet           no summary\n"
+		"\n"
+		"Format and guarantees: Documentation/tracing.rst.\n",
+	.parse = NULL,	/* verbatim: restack_trace_cmd_run parses */
+	.run = restack_trace_cmd_run,
+};
+
+const struct restack_command restack_import_command = {
+	.name = "import",
+	.usage = "--from msr|csv|cloudphysics|tencent|alibaba <in> -o <file> [-z]",
+	.help =
+		"Convert a public block I/O trace (<in>, \"-\": stdin) into a restack\n"
+		"trace file, sorted by time.  Any malformed line is an error naming\n"
+		"the line and column; no partial file is left behind.\n"
+		"\n"
+		"  --from <format>      msr, csv, cloudphysics, tencent or alibaba\n"
+		"  -o, --output <file>  trace file to write (\"-\": stdout)\n"
+		"  -z, --zstd           compress with zstd\n"
+		"  --window <n>         sort input that is out of order by fewer than\n"
+		"                       n requests (default 1048576); beyond: error\n"
+		"  -q, --quiet          no summary\n"
+		"\n"
+		"Formats and field mapping: Documentation/tracing.rst.\n",
+	.parse = NULL,	/* verbatim: restack_trace_cmd_run parses */
+	.run = restack_trace_cmd_run,
+};

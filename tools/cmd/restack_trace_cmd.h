@@ -61,4 +61,7 @@ void restack_csv_field(FILE *out, const char *s, size_t max);
 /* Run trace/dump/import; returns the CLI exit code. */
 int restack_trace_cmd_run(const struct restack_cmd *cmd);
 
+/* `restack dump` with parsed arguments (restack_dump_cmd.c). */
+int restack_dump_run(const struct restack_trace_args *a);
+
 #endif /* RESTACK_TRACE_CMD_H */
