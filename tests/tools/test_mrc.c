@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "restack_test.h"
-#include "analyze/restack_analyze_gen.h"
 #include "analyze/restack_mrc.h"
 #include "trace/restack_trace.h"
 #include "../../lib/restack_sample.h"
@@ -676,32 +675,39 @@ static void test_kernel_sampled_trace(void **state)
 
 /* ---- restack_mrc_from_trace: the daemon's and the CLI's curve ---- */
 
-/* A zipf trace of @n records in a new temporary file @path. */
-static void write_gen_trace(char *path, size_t n)
+/*
+ * A new temporary trace @path of @n requests of one 4 KiB block each, a
+ * quarter of them writes, over 4096 blocks skewed towards the low ones
+ * (the smaller of two uniform draws) so that the curve has a shape.
+ */
+static void write_skewed_trace(char *path, size_t n)
 {
-	struct restack_gen_params gp = { .kind = RESTACK_GEN_ZIPF,
-					 .universe = 4096, .alpha = 0.9,
-					 .read_fraction = 0.7, .seed = 7 };
-	struct dm_restack_trace_header h;
-	struct dm_restack_trace_record rec;
-	struct restack_trace_writer *w;
+	struct dm_restack_trace_header h = { .flags = DM_RESTACK_TH_SORTED };
+	struct restack_trace_writer *w = NULL;
 	struct restack_err err = { "" };
-	struct restack_gen g;
-	size_t i;
+	uint64_t seed = 7, x, y;
 	int fd = mkstemp(path);
+	size_t i;
 
 	assert_true(fd >= 0);
 	close(fd);
-	memset(&h, 0, sizeof(h));
-	h.volume = 253u << 20;
-	h.flags = DM_RESTACK_TH_SORTED;
-	assert_int_equal(restack_gen_init(&g, &gp, &err), 0);
 	assert_int_equal(restack_trace_create(path, false, &h, &w, &err), 0);
 	for (i = 0; i < n; i++) {
-		restack_gen_next(&g, &rec);
+		struct dm_restack_trace_record rec = {
+			.type = DM_RESTACK_REC_IO,
+			.result = DM_RESTACK_RESULT_PASSTHROUGH,
+			.ts_ns = (uint64_t)i * 1000,
+			.sectors = 8, .latency_ns = 500, .inflight = 1,
+		};
+
+		x = rng_next(&seed) % 4096;
+		y = rng_next(&seed) % 4096;
+		rec.virt_sector = (x < y ? x : y) * 8;
+		rec.op = rng_next(&seed) % 4 ? DM_RESTACK_OP_READ :
+					       DM_RESTACK_OP_WRITE;
 		assert_int_equal(restack_trace_write(w, &rec, &err), 0);
 	}
-	assert_int_equal(restack_trace_finish(w, rec.ts_ns, n, 0, &err), 0);
+	assert_int_equal(restack_trace_finish(w, (uint64_t)n * 1000, n, 0, &err), 0);
 }
 
 /*
@@ -722,7 +728,7 @@ static void test_mrc_from_trace(void **state)
 	unsigned int i, n;
 
 	(void)state;
-	write_gen_trace(path, 20000);
+	write_skewed_trace(path, 20000);
 	ref = mrc_new(RESTACK_MRC_EXACT, 4096, 0, 0);
 	assert_int_equal(restack_trace_open(path, &rd, &err), 0);
 	while (restack_trace_next(rd, &rec, &err) == 1)
@@ -758,7 +764,7 @@ static void test_mrc_from_trace_rejects(void **state)
 	struct restack_err err = { "" };
 
 	(void)state;
-	write_gen_trace(path, 10);
+	write_skewed_trace(path, 10);
 	assert_int_equal(restack_trace_open(path, &rd, &err), 0);
 	assert_int_equal(restack_mrc_from_trace(rd, &p, &m, &err), -EINVAL);
 	assert_null(m);

@@ -60,17 +60,25 @@ bool restack_is_help(const char *a)
 	return !strcmp(a, "-h") || !strcmp(a, "--help");
 }
 
-int restack_arg_kind(struct restack_cmd *cmd, const char *a, bool *done)
+int restack_next_arg(struct restack_cmd *cmd, int n, char *const av[], int *i,
+		     bool *done)
 {
-	if (restack_is_help(a)) {
-		cmd->help = true;
-		return RESTACK_ARG_HELP;
+	for (; *i < n; (*i)++) {
+		const char *a = av[*i];
+
+		if (*done)
+			return RESTACK_ARG_WORD;
+		if (restack_is_help(a)) {
+			cmd->help = true;
+			return RESTACK_ARG_HELP;
+		}
+		if (!strcmp(a, "--")) {
+			*done = true;
+			continue;
+		}
+		return restack_is_option(a) ? RESTACK_ARG_OPTION : RESTACK_ARG_WORD;
 	}
-	if (!strcmp(a, "--")) {
-		*done = true;
-		return RESTACK_ARG_END;
-	}
-	return RESTACK_ARG_OTHER;
+	return RESTACK_ARG_NONE;
 }
 
 /* Looks like an option (and is not the lone "-"). */
@@ -98,7 +106,7 @@ static bool restack_help_later(int n, char *const av[], int from)
 
 /* Usage error, unless help is requested further on. */
 int restack_usage(struct restack_cmd *cmd, int n, char *const av[],
-			 int from, struct restack_err *err, int code)
+		  int from, struct restack_err *err, int code)
 {
 	if (restack_help_later(n, av, from)) {
 		restack_err_clear(err);
@@ -109,8 +117,8 @@ int restack_usage(struct restack_cmd *cmd, int n, char *const av[],
 }
 
 int restack_unknown_option(struct restack_cmd *cmd, int n,
-				  char *const av[], int i,
-				  struct restack_err *err)
+			   char *const av[], int i,
+			   struct restack_err *err)
 {
 	restack_err_set(err, -EINVAL, "%s: unknown option \"%.64s\"",
 			restack_cmd_name(cmd->id), av[i]);
@@ -118,7 +126,7 @@ int restack_unknown_option(struct restack_cmd *cmd, int n,
 }
 
 int restack_extra_arg(struct restack_cmd *cmd, int n, char *const av[],
-			     int i, struct restack_err *err)
+		      int i, struct restack_err *err)
 {
 	restack_err_set(err, -EINVAL, "%s: unexpected argument \"%.64s\"",
 			restack_cmd_name(cmd->id), av[i]);
@@ -126,7 +134,7 @@ int restack_extra_arg(struct restack_cmd *cmd, int n, char *const av[],
 }
 
 int restack_missing(struct restack_cmd *cmd, const char *what,
-			   struct restack_err *err)
+		    struct restack_err *err)
 {
 	return restack_err_set(err, -EINVAL, "%s: missing %s",
 			       restack_cmd_name(cmd->id), what);
@@ -134,14 +142,14 @@ int restack_missing(struct restack_cmd *cmd, const char *what,
 
 /* Validation failures of names/values are prefixed with the command. */
 int restack_invalid(struct restack_cmd *cmd, int r,
-			   struct restack_err *err)
+		    struct restack_err *err)
 {
 	return restack_err_prefix(err, r, "%s", restack_cmd_name(cmd->id));
 }
 
 /* Policy name plus its verbatim arguments. */
 int restack_check_policy(struct restack_cmd *cmd,
-				struct restack_err *err)
+			 struct restack_err *err)
 {
 	char what[48];
 	unsigned int i;
@@ -165,7 +173,7 @@ int restack_check_policy(struct restack_cmd *cmd,
 }
 
 int restack_check_volume(struct restack_cmd *cmd, const char *name,
-				struct restack_err *err)
+			 struct restack_err *err)
 {
 	int r = restack_check_volume_name(name, err);
 
@@ -177,25 +185,19 @@ int restack_check_volume(struct restack_cmd *cmd, const char *name,
  * remaining arguments verbatim in cmd->argc/argv.
  */
 int restack_parse_positional(struct restack_cmd *cmd, int n,
-				    char *const av[], int npos, bool verbatim,
-				    const char **pos[], struct restack_err *err)
+			     char *const av[], int npos, bool verbatim,
+			     const char **pos[], struct restack_err *err)
 {
 	bool done = false;
-	int i, got = 0;
+	int i, kind, got = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; (kind = restack_next_arg(cmd, n, av, &i, &done)); i++) {
 		const char *a = av[i];
 
-		if (!done) {
-			int kind = restack_arg_kind(cmd, a, &done);
-
-			if (kind == RESTACK_ARG_HELP)
-				return 0;
-			if (kind == RESTACK_ARG_END)
-				continue;
-			if (restack_is_option(a))
-				return restack_unknown_option(cmd, n, av, i, err);
-		}
+		if (kind == RESTACK_ARG_HELP)
+			return 0;
+		if (kind == RESTACK_ARG_OPTION)
+			return restack_unknown_option(cmd, n, av, i, err);
 		if (got < npos) {
 			*pos[got++] = a;
 			if (got == npos && verbatim) {

@@ -57,12 +57,15 @@ extern const struct restack_command restack_replay_command;
 bool restack_is_help(const char *a);
 
 /*
- * For a parser's loop, before "--": RESTACK_ARG_HELP (-h or --help:
- * cmd->help is set, the parser returns 0), RESTACK_ARG_END ("--": *@done
- * is set, the parser skips it), or RESTACK_ARG_OTHER.
+ * A parser's loop: the kind of the next argument from av[*@i] on, the
+ * first "--" passed over (*@done set; everything after it is a word).
+ * RESTACK_ARG_NONE at the end; RESTACK_ARG_HELP for -h or --help before
+ * "--" (cmd->help is set: the parser returns 0); RESTACK_ARG_OPTION for
+ * an option-like argument before "--"; RESTACK_ARG_WORD otherwise.
  */
-enum { RESTACK_ARG_OTHER, RESTACK_ARG_HELP, RESTACK_ARG_END };
-int restack_arg_kind(struct restack_cmd *cmd, const char *a, bool *done);
+enum { RESTACK_ARG_NONE, RESTACK_ARG_HELP, RESTACK_ARG_OPTION, RESTACK_ARG_WORD };
+int restack_next_arg(struct restack_cmd *cmd, int n, char *const av[], int *i,
+		     bool *done);
 /* Looks like an option (and is not the lone "-"). */
 bool restack_is_option(const char *a);
 /* Usage error @code, unless a --help follows av[from..n) (before "--"). */

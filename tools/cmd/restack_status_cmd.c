@@ -17,6 +17,7 @@ static int parse_status(struct restack_cmd *cmd, int n,
 			char *const av[], struct restack_err *err)
 {
 	bool done = false;
+	int kind;
 	int i, r;
 
 	if (n > 0) {
@@ -24,16 +25,12 @@ static int parse_status(struct restack_cmd *cmd, int n,
 		if (!cmd->vols)
 			return restack_err_set(err, -ENOMEM, "out of memory");
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; (kind = restack_next_arg(cmd, n, av, &i, &done)); i++) {
 		const char *a = av[i];
 
-		if (!done) {
-			int kind = restack_arg_kind(cmd, a, &done);
-
-			if (kind == RESTACK_ARG_HELP)
-				return 0;
-			if (kind == RESTACK_ARG_END)
-				continue;
+		if (kind == RESTACK_ARG_HELP)
+			return 0;
+		if (kind == RESTACK_ARG_OPTION) {
 			if (!strcmp(a, "--json")) {
 				cmd->json = true;
 				continue;
@@ -45,8 +42,7 @@ static int parse_status(struct restack_cmd *cmd, int n,
 				cmd->state_dir = av[++i];
 				continue;
 			}
-			if (restack_is_option(a))
-				return restack_unknown_option(cmd, n, av, i, err);
+			return restack_unknown_option(cmd, n, av, i, err);
 		}
 		cmd->vols[cmd->nvols++] = a;
 	}

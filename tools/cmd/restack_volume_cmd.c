@@ -70,18 +70,15 @@ static int parse_create(struct restack_cmd *cmd, int n,
 			char *const av[], struct restack_err *err)
 {
 	bool done = false;
+	int kind;
 	int i, r;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; (kind = restack_next_arg(cmd, n, av, &i, &done)); i++) {
 		const char *a = av[i];
 
-		if (!done) {
-			int kind = restack_arg_kind(cmd, a, &done);
-
-			if (kind == RESTACK_ARG_HELP)
-				return 0;
-			if (kind == RESTACK_ARG_END)
-				continue;
+		if (kind == RESTACK_ARG_HELP)
+			return 0;
+		if (kind == RESTACK_ARG_OPTION) {
 			if (!strcmp(a, "--size") || !strncmp(a, "--size=", 7)) {
 				const char *val = a[6] ? a + 7 : NULL;
 
@@ -112,8 +109,7 @@ static int parse_create(struct restack_cmd *cmd, int n,
 				cmd->argv = (const char *const *)av + i + 1;
 				break;
 			}
-			if (restack_is_option(a))
-				return restack_unknown_option(cmd, n, av, i, err);
+			return restack_unknown_option(cmd, n, av, i, err);
 		}
 		if (!cmd->volume)
 			cmd->volume = a;
