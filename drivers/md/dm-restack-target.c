@@ -7,9 +7,9 @@
  * Attached, every bio goes through a policy module (see
  * dm-restack-policy.h), which is attached to a detached volume and
  * detached again live while I/O runs; attaching to a volume that has a
- * policy fails with -EBUSY (detach first).  Either way the target keeps always-on per-CPU counters
- * and publishes each bio, with its workload identity and virtual address,
- * through tracepoints.
+ * policy fails with -EBUSY (detach first).  Either way the target keeps
+ * always-on per-CPU counters and publishes each bio, with its workload
+ * identity and virtual address, through tracepoints.
  *
  * Live attach and detach: the active attachment is an RCU-protected
  * pointer; each attachment counts the bios it has mapped with a

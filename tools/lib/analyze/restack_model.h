@@ -102,7 +102,7 @@ void restack_device_from_scope(struct restack_device *dev,
 
 /*
  * Write-backs the cache policy keeps in flight (MAX_WRITEBACKS in
- * drivers/md/dm-restack-cache-main.c): in wb, the origin absorbs at most
+ * drivers/md/dm-restack-cache.h): in wb, the origin absorbs at most
  * this many over its mean write latency per second.
  */
 #define RESTACK_CACHE_MAX_WRITEBACKS	32
