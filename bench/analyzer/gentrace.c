@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "restack_analyze_gen.h"
-#include "restack_trace.h"
+#include "analyze/restack_analyze_gen.h"
+#include "trace/restack_trace.h"
 
 static void usage(void)
 {

@@ -27,9 +27,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "restack_minisim.h"
-#include "restack_mrc.h"
-#include "restack_trace.h"
+#include "analyze/restack_minisim.h"
+#include "analyze/restack_mrc.h"
+#include "trace/restack_trace.h"
 
 #define M DM_RESTACK_SAMPLE_MODULUS
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "restack_trace.h"
+#include "trace/restack_trace.h"
 
 int main(int argc, char **argv)
 {

@@ -593,3 +593,4 @@ module_exit(cache_exit);
 MODULE_DESCRIPTION("restack cache policy: wt, wb and wa caching on a fast device");
 MODULE_AUTHOR("The restack developers");
 MODULE_LICENSE("GPL");
+DM_RESTACK_POLICY_ALIAS("cache");

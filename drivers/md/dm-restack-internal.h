@@ -12,8 +12,8 @@
 
 /*
  * restack_policy_type_get - find a registered policy type by name, loading
- * module dm-restack-<name> if needed, and pin its module.  Process context,
- * may block.  Returns the type or an ERR_PTR (-ENOENT: no such policy).
+ * the module with alias dm-restack-policy-<name> if needed, and pin its
+ * module.  Process context, may block.  Returns the type or an ERR_PTR (-ENOENT: no such policy).
  */
 struct dm_restack_policy_type *restack_policy_type_get(const char *name);
 

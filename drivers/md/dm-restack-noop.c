@@ -79,3 +79,4 @@ module_exit(noop_exit);
 MODULE_DESCRIPTION("restack noop policy: everything to the origin, through the policy path");
 MODULE_AUTHOR("The restack developers");
 MODULE_LICENSE("GPL");
+DM_RESTACK_POLICY_ALIAS("noop");

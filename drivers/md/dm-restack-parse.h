@@ -16,7 +16,11 @@
 #include <linux/types.h>
 #include <uapi/linux/dm-restack.h>
 
-/* "dm-restack-<name>" must fit MODULE_NAME_LEN; see the uapi header. */
+/*
+ * "dm-restack-<name>" (the module) and "dm-restack-policy-<name>" (the
+ * alias request_module() is given) must fit MODULE_NAME_LEN (56 with the
+ * NUL: 18 + 31 + 1 do); see the uapi header.
+ */
 #define RESTACK_POLICY_NAME_MAX	DM_RESTACK_POLICY_NAME_MAX
 #define RESTACK_POLICY_ARGS_MAX	DM_RESTACK_POLICY_ARGS_MAX
 

@@ -3,7 +3,8 @@
  * dm-restack-policy.c - the registry of restack policy types.
  *
  * Policy modules register their type when they load.  Attaching a policy
- * looks its type up by name, loading dm-restack-<name> on demand, and pins
+ * looks its type up by name, loading the module with alias
+ * dm-restack-policy-<name> on demand (DM_RESTACK_POLICY_ALIAS), and pins
  * the module for as long as an instance exists, so a policy module cannot
  * be unloaded while it is attached to any volume.
  */
@@ -52,7 +53,7 @@ struct dm_restack_policy_type *restack_policy_type_get(const char *name)
 		return type;
 
 	/* The name was validated above, so it cannot smuggle in options. */
-	request_module("dm-restack-%s", name);
+	request_module("dm-restack-policy-%s", name);
 
 	type = get_registered(name);
 	return type ? type : ERR_PTR(-ENOENT);

@@ -6,8 +6,9 @@
  * A policy is the processing logic placed between a restack volume and its
  * origin: it decides, bio by bio, where I/O goes (the origin, a fast device,
  * a worker of its own).  Policies live in their own modules, named
- * dm-restack-<name>.ko, register a struct dm_restack_policy_type when they
- * load, and are attached to and detached from live volumes while I/O runs.
+ * dm-restack-<name>.ko and declaring DM_RESTACK_POLICY_ALIAS(<name>),
+ * register a struct dm_restack_policy_type when they load, and are
+ * attached to detached volumes and detached from them while I/O runs.
  *
  * Lifetime of one attachment, as the target drives it:
  *
@@ -18,13 +19,16 @@
  *   map() / end_io()         for every bio, concurrently, never blocking
  *   message(), status()      any time between create() and destroy()
  *   presuspend()/postsuspend()/resume()  around each suspend of the volume
- *   sync()                   once, on detach or replacement, may block
+ *   sync()                   once, on detach, may block
  *   destroy()                after the last bio mapped by this attachment
  *                            has completed; process context, may block
  *
- * The target counts the bios each attachment has mapped with a percpu_ref;
- * a new attachment is published before the old one's reference is killed,
- * so every bio is mapped by exactly one policy and completes through it.
+ * A volume has at most one attachment: attach on a volume that has one
+ * fails with -EBUSY, so a policy is never replaced in one step (detach,
+ * then attach).  The target counts the bios each attachment has mapped
+ * with a percpu_ref; detach unpublishes the attachment before killing its
+ * reference, so every bio is mapped by at most one policy and completes
+ * through the one that mapped it.
  *
  * Locking: create, sync, message, the suspend hooks and destroy of one
  * volume are serialised by the target (never two at once).  map, end_io
@@ -41,6 +45,14 @@
 
 struct dm_restack_volume;
 struct dm_restack_policy;
+
+/*
+ * The module alias by which the registry loads policy @name on demand
+ * (request_module("dm-restack-policy-<name>")): every policy module
+ * declares it, e.g. DM_RESTACK_POLICY_ALIAS("cache").  Other restack
+ * modules (the tracer) do not, so "attach <their name>" cannot load them.
+ */
+#define DM_RESTACK_POLICY_ALIAS(name) MODULE_ALIAS("dm-restack-policy-" name)
 
 /*
  * Per-bio context, kept in device-mapper's per-bio data.
@@ -90,8 +102,9 @@ struct dm_restack_policy_type {
 	struct list_head list;
 
 	/*
-	 * Name used in tables and messages; the module must be named
-	 * dm-restack-<name> so that attaching loads it on demand.
+	 * Name used in tables and messages; the module must declare
+	 * DM_RESTACK_POLICY_ALIAS(<name>) so that attaching loads it on
+	 * demand.
 	 */
 	const char *name;
 	unsigned int version[3];

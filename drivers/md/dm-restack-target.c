@@ -5,10 +5,11 @@
  * A restack volume sits between a workload and its origin device.
  * Detached, it passes every bio straight to the origin, as dm-linear does.
  * Attached, every bio goes through a policy module (see
- * dm-restack-policy.h), which can be attached, replaced and detached live
- * while I/O runs.  Either way the target keeps always-on per-CPU counters
- * and publishes each bio, with its workload identity and virtual address,
- * through tracepoints.
+ * dm-restack-policy.h), which is attached to a detached volume and
+ * detached again live while I/O runs; attaching to a volume that has a
+ * policy fails with -EBUSY (detach first).  Either way the target keeps
+ * always-on per-CPU counters and publishes each bio, with its workload
+ * identity and virtual address, through tracepoints.
  *
  * Live attach and detach: the active attachment is an RCU-protected
  * pointer; each attachment counts the bios it has mapped with a
@@ -232,7 +233,7 @@ attachment_create(struct dm_restack_volume *vol, const char *name,
 	if (IS_ERR(att->type)) {
 		r = PTR_ERR(att->type);
 		*error = r == -ENOENT ?
-			"Unknown policy: no module dm-restack-<name> registers it" :
+			"Unknown policy: no module dm-restack-policy-<name> registers it" :
 			"Invalid policy name";
 		goto bad_ref;
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dm-restack-trace.c - per-volume I/O tracing for restack volumes.
+ * dm-restack-trace-main.c - per-volume I/O tracing for restack volumes
+ * (module dm-restack-trace; not a policy: it declares no policy alias).
  *
  * Probes restack's tracepoints and writes one fixed-size record (struct
  * dm_restack_trace_record, include/uapi/linux/dm-restack.h) per completed

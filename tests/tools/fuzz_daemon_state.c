@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "restack_daemon.h"
+#include "daemon/restack_daemon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

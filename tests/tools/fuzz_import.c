@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "restack_import.h"
+#include "trace/restack_import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "restack_logwrites.h"
+#include "logwrites/restack_logwrites.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "restack_sla.h"
+#include "analyze/restack_sla.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "restack.h"
+#include "core/restack_core.h"
 
 static FILE *devnull;
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "restack.h"
+#include "core/restack_core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

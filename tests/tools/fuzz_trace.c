@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "restack_trace.h"
+#include "trace/restack_trace.h"
 
 #define MAX_RECS 4096
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "restack.h"
+#include "core/restack_core.h"
 
 /* Assert that haystack contains needle, printing both if not. */
 #define assert_contains(haystack, needle) do {				\

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "restack_test.h"
-#include "restack_analyze_gen.h"
-#include "restack_analyze_report.h"
+#include "analyze/restack_analyze_gen.h"
+#include "analyze/restack_analyze_report.h"
 
 #define M DM_RESTACK_SAMPLE_MODULUS
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "restack_test.h"
-#include "restack_args.h"
+#include "cmd/restack_args.h"
 
 /* Parse a NULL-terminated argument list after the program name. */
 static int parse_list(struct restack_cmd *cmd, struct restack_err *err,

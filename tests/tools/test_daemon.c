@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "restack_test.h"
-#include "restack_daemon.h"
-#include "restack_sla.h"
+#include "daemon/restack_daemon.h"
+#include "analyze/restack_sla.h"
 
 /* ---------------------------------------------------------------- */
 /* the fake kernel                                                   */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "restack_test.h"
-#include "restack_import.h"
+#include "trace/restack_import.h"
 
 typedef struct dm_restack_trace_record rec_t;
 

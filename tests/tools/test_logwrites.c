@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "restack_test.h"
-#include "restack_logwrites.h"
-#include "restack_replay_cmd.h"
+#include "logwrites/restack_logwrites.h"
+#include "cmd/restack_replay_cmd.h"
 #include "restack_run.h"
 
 /* ---- an in-memory log builder ------------------------------------------ */

@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "restack_test.h"
-#include "restack_analyze_cmd.h"
-#include "restack_analyze_gen.h"
-#include "restack_model.h"
-#include "restack_trace.h"
+#include "cmd/restack_analyze_cmd.h"
+#include "analyze/restack_analyze_gen.h"
+#include "analyze/restack_recommend.h"
+#include "trace/restack_trace.h"
 
 #define M DM_RESTACK_SAMPLE_MODULUS
 

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "restack_test.h"
-#include "restack_mrc.h"
+#include "analyze/restack_mrc.h"
+#include "trace/restack_trace.h"
 #include "../../lib/restack_sample.h"
 
 /*
@@ -671,6 +673,106 @@ static void test_kernel_sampled_trace(void **state)
 	free(refs);
 }
 
+/* ---- restack_mrc_from_trace: the daemon's and the CLI's curve ---- */
+
+/*
+ * A new temporary trace @path of @n requests of one 4 KiB block each, a
+ * quarter of them writes, over 4096 blocks skewed towards the low ones
+ * (the smaller of two uniform draws) so that the curve has a shape.
+ */
+static void write_skewed_trace(char *path, size_t n)
+{
+	struct dm_restack_trace_header h = { .flags = DM_RESTACK_TH_SORTED };
+	struct restack_trace_writer *w = NULL;
+	struct restack_err err = { "" };
+	uint64_t seed = 7, x, y;
+	int fd = mkstemp(path);
+	size_t i;
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(restack_trace_create(path, false, &h, &w, &err), 0);
+	for (i = 0; i < n; i++) {
+		struct dm_restack_trace_record rec = {
+			.type = DM_RESTACK_REC_IO,
+			.result = DM_RESTACK_RESULT_PASSTHROUGH,
+			.ts_ns = (uint64_t)i * 1000,
+			.sectors = 8, .latency_ns = 500, .inflight = 1,
+		};
+
+		x = rng_next(&seed) % 4096;
+		y = rng_next(&seed) % 4096;
+		rec.virt_sector = (x < y ? x : y) * 8;
+		rec.op = rng_next(&seed) % 4 ? DM_RESTACK_OP_READ :
+					       DM_RESTACK_OP_WRITE;
+		assert_int_equal(restack_trace_write(w, &rec, &err), 0);
+	}
+	assert_int_equal(restack_trace_finish(w, (uint64_t)n * 1000, n, 0, &err), 0);
+}
+
+/*
+ * The curve restack_mrc_from_trace() draws is the one of feeding every
+ * record by hand, with the trace's sampling taken from its header; the
+ * reader is left at the end of the file.
+ */
+static void test_mrc_from_trace(void **state)
+{
+	struct restack_mrc_params p = { .method = RESTACK_MRC_EXACT,
+					.block_bytes = 4096, .reads_only = true };
+	char path[] = "/tmp/restack-test-mrc-XXXXXX";
+	struct restack_trace_reader *rd = NULL;
+	struct dm_restack_trace_record rec;
+	struct restack_mrc *m = NULL, *ref;
+	struct restack_err err = { "" };
+	uint64_t sizes[16];
+	unsigned int i, n;
+
+	(void)state;
+	write_skewed_trace(path, 20000);
+	ref = mrc_new(RESTACK_MRC_EXACT, 4096, 0, 0);
+	assert_int_equal(restack_trace_open(path, &rd, &err), 0);
+	while (restack_trace_next(rd, &rec, &err) == 1)
+		if (rec.op == DM_RESTACK_OP_READ)
+			assert_int_equal(restack_mrc_record(ref, &rec), 0);
+	restack_trace_close(rd);
+
+	assert_int_equal(restack_trace_open(path, &rd, &err), 0);
+	assert_int_equal(restack_mrc_from_trace(rd, &p, &m, &err), 0);
+	assert_non_null(m);
+	assert_int_equal(restack_trace_next(rd, &rec, &err), 0);
+	restack_trace_close(rd);
+	assert_true(restack_mrc_refs(ref) > 1000);
+	assert_int_equal(restack_mrc_refs(m), restack_mrc_refs(ref));
+	n = restack_mrc_auto_sizes(restack_mrc_distinct(m), sizes, 16);
+	assert_true(n >= 2);
+	for (i = 0; i < n; i++)
+		assert_true(restack_mrc_miss_ratio(m, sizes[i]) ==
+			    restack_mrc_miss_ratio(ref, sizes[i]));
+	restack_mrc_destroy(m);
+	restack_mrc_destroy(ref);
+	unlink(path);
+}
+
+/* Bad parameters: an error, no curve, nothing leaked. */
+static void test_mrc_from_trace_rejects(void **state)
+{
+	struct restack_mrc_params p = { .method = RESTACK_MRC_EXACT,
+					.block_bytes = 1000 };
+	char path[] = "/tmp/restack-test-mrc-XXXXXX";
+	struct restack_trace_reader *rd = NULL;
+	struct restack_mrc *m = (struct restack_mrc *)&p;
+	struct restack_err err = { "" };
+
+	(void)state;
+	write_skewed_trace(path, 10);
+	assert_int_equal(restack_trace_open(path, &rd, &err), 0);
+	assert_int_equal(restack_mrc_from_trace(rd, &p, &m, &err), -EINVAL);
+	assert_null(m);
+	assert_true(err.msg[0] != '\0');
+	restack_trace_close(rd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +788,8 @@ int main(void)
 		cmocka_unit_test(test_shards_accuracy),
 		cmocka_unit_test(test_shards_scaling_matters),
 		cmocka_unit_test(test_kernel_sampled_trace),
+		cmocka_unit_test(test_mrc_from_trace),
+		cmocka_unit_test(test_mrc_from_trace_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

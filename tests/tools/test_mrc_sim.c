@@ -11,9 +11,9 @@
 #include <stdio.h>
 
 #include "restack_test.h"
-#include "restack_analyze_gen.h"
-#include "restack_minisim.h"
-#include "restack_mrc.h"
+#include "analyze/restack_analyze_gen.h"
+#include "analyze/restack_minisim.h"
+#include "analyze/restack_mrc.h"
 
 #define M DM_RESTACK_SAMPLE_MODULUS
 

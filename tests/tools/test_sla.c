@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "restack_test.h"
-#include "restack_sla.h"
+#include "analyze/restack_sla.h"
 
 static const char full[] =
 	"; a full SLA file\n"

@@ -14,7 +14,7 @@
 #include <zstd.h>
 
 #include "restack_test.h"
-#include "restack_trace.h"
+#include "trace/restack_trace.h"
 
 #define VOL	((253U << 20) | 7U)
 

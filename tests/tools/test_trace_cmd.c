@@ -15,8 +15,8 @@
 
 #include "restack_test.h"
 #include "restack_run.h"
-#include "restack_collect.h"
-#include "restack_trace_cmd.h"
+#include "control/restack_collect.h"
+#include "cmd/restack_trace_cmd.h"
 
 static char tmpdir[64];
 

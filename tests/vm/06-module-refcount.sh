@@ -1,8 +1,10 @@
 #!/bin/sh
 # 06-module-refcount: a policy module cannot be removed while attached
 # (modprobe -r / rmmod fail, I/O continues), can be after detach; the kernel
-# loads it again on demand (request_module -> /sbin/modprobe) for "attach"
-# and for a table with a policy; dm-restack cannot go while a volume exists.
+# loads it again on demand (request_module of its alias
+# dm-restack-policy-<name> -> /sbin/modprobe) for "attach" and for a table
+# with a policy; "attach trace" does not load the tracer module, which is
+# not a policy; dm-restack cannot go while a volume exists.
 # disks: none
 # timeout: 300
 . /tests/vm/lib.sh
@@ -64,6 +66,14 @@ check "rmmod dm_restack_noop once the volume is gone" rmmod dm_restack_noop
 # attach of a policy whose module cannot be loaded fails cleanly
 check_fails "attach nosuchpolicy fails" msg vol attach nosuchpolicy
 is "$(vol_mode vol) $(vol_policy vol)" "detached -" "still detached"
+
+# The tracer module is not a policy: the kernel loads policies by their
+# alias dm-restack-policy-<name>, so "attach trace" neither attaches nor
+# loads dm-restack-trace.
+check "dm-restack-trace not loaded" test ! -d /sys/module/dm_restack_trace
+check_fails "attach trace fails (the tracer is not a policy)" msg vol attach trace
+check "attach trace did not load dm-restack-trace" test ! -d /sys/module/dm_restack_trace
+is "$(vol_mode vol) $(vol_policy vol)" "detached -" "still detached after attach trace"
 
 check "remove volume" dm_remove vol
 check "modprobe -r dm-restack once no volume exists" modprobe -r dm-restack

@@ -19,7 +19,8 @@
 /*
  * Policy names are 1 to DM_RESTACK_POLICY_NAME_MAX - 1 characters of
  * [a-z0-9_-], not starting or ending with '-'; the module loaded for one
- * is dm-restack-<name>.  A policy takes at most DM_RESTACK_POLICY_ARGS_MAX
+ * is the one with alias dm-restack-policy-<name> (dm-restack-<name>.ko).
+ * A policy takes at most DM_RESTACK_POLICY_ARGS_MAX
  * arguments.
  */
 #define DM_RESTACK_POLICY_NAME_MAX	32	/* including the NUL */
