@@ -289,14 +289,27 @@ static void evict(struct rs_repl *r, u32 i, struct rs_repl_fill *f)
 	slot_free(r, i);
 }
 
-/* Oldest unpinned node of list @l, searching from the tail. */
-static u32 oldest_unpinned(const struct rs_repl *r, u32 l)
+/*
+ * Oldest unpinned node of list @l, searching from the tail; NIL if all
+ * of the list is pinned or the RS_REPL_PINNED_WALK oldest nodes are.  In
+ * the second case those nodes move to the head, so that the next search
+ * starts beyond them; a victim found sooner changes no order.
+ */
+static u32 oldest_unpinned(struct rs_repl *r, u32 l)
 {
-	u32 i;
+	u32 i, skipped = 0;
 
-	for (i = r->lists[l].tail; i != NIL; i = N(r, i)->prev)
+	for (i = r->lists[l].tail; i != NIL; i = N(r, i)->prev) {
 		if (!(N(r, i)->flags & NF_PINNED))
 			return i;
+		r->stats.pinned_skipped++;
+		if (++skipped == RS_REPL_PINNED_WALK)
+			break;
+	}
+	if (i == NIL)
+		return NIL;
+	while (skipped--)
+		list_move_head(r, l, r->lists[l].tail);
 	return NIL;
 }
 
@@ -426,7 +439,7 @@ static bool lru_evict(struct rs_repl *r, struct rs_repl_fill *f)
 
 static bool sieve_evict(struct rs_repl *r, struct rs_repl_fill *f)
 {
-	u32 i = r->hand, steps;
+	u32 i = r->hand, steps, pinned = 0;
 
 	/* Two sweeps clear every visited bit; more means all pinned. */
 	for (steps = 0; steps <= 2 * r->lists[L_MAIN].size; steps++) {
@@ -440,6 +453,12 @@ static bool sieve_evict(struct rs_repl *r, struct rs_repl_fill *f)
 		if (n->flags & (NF_VISITED | NF_PINNED)) {
 			n->flags &= ~NF_VISITED;
 			i = n->prev;
+			if (!(n->flags & NF_PINNED))
+				continue;
+			r->stats.pinned_skipped++;
+			/* Bounded: the hand resumes past them next time. */
+			if (++pinned >= RS_REPL_PINNED_WALK)
+				break;
 			continue;
 		}
 		r->hand = n->prev;
@@ -452,7 +471,7 @@ static bool sieve_evict(struct rs_repl *r, struct rs_repl_fill *f)
 
 static bool s3fifo_evict(struct rs_repl *r, struct rs_repl_fill *f)
 {
-	u32 steps, limit = 4 * (r->used + 1) + 8;
+	u32 steps, limit = 4 * (r->used + 1) + 8, pinned = 0;
 
 	for (steps = 0; steps < limit; steps++) {
 		struct rs_repl_list *S = &r->lists[L_S], *M = &r->lists[L_M];
@@ -465,6 +484,12 @@ static bool s3fifo_evict(struct rs_repl *r, struct rs_repl_fill *f)
 			if (n->freq >= 1 || (n->flags & NF_PINNED)) {
 				/* re-referenced in S: promote to M */
 				list_move_head(r, L_M, i);
+				if (!(n->flags & NF_PINNED))
+					continue;
+				/* Pinned: bounded (RS_REPL_PINNED_WALK). */
+				r->stats.pinned_skipped++;
+				if (++pinned >= RS_REPL_PINNED_WALK)
+					return false;
 				continue;
 			}
 			ghost_add(r, L_G, n->key);
@@ -479,6 +504,11 @@ static bool s3fifo_evict(struct rs_repl *r, struct rs_repl_fill *f)
 			if (n->freq)
 				n->freq--;
 			list_move_head(r, L_M, i);
+			if (!(n->flags & NF_PINNED))
+				continue;
+			r->stats.pinned_skipped++;
+			if (++pinned >= RS_REPL_PINNED_WALK)
+				return false;
 			continue;
 		}
 		evict(r, i, f);

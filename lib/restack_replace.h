@@ -9,7 +9,8 @@
  * memory (rs_repl_mem_size() bytes, any alignment of 8) and serialises
  * every call on one instance (the kernel holds a spinlock).  No call
  * allocates, sleeps, recurses or uses floating point; every call is O(1)
- * amortised, with eviction scans bounded by the cache size.
+ * amortised, with eviction scans bounded by the cache size, and passing
+ * over at most RS_REPL_PINNED_WALK pinned slots per list searched.
  *
  * Algorithms (enum rs_repl_kind):
  *   lru     least recently used: a list, hits move to the head.
@@ -51,6 +52,20 @@
 
 #define RS_REPL_NONE		0xffffffffu
 #define RS_REPL_MAX_BLOCKS	0x40000000u	/* 2^30 */
+/*
+ * Pinned nodes one victim search passes over at most, per list it
+ * searches, before the miss gives up (RS_FILL_NOSPACE).  The kernel
+ * searches under a spinlock with interrupts off, and walking every
+ * pinned node of a large cache (write-back pins its dirty blocks) on
+ * each miss would keep them off for O(n).  The nodes passed over are
+ * moved to the newest end of their list (SIEVE: the hand moves past
+ * them), so that the next search starts beyond them: a run of P pinned
+ * nodes delays admission by about P / RS_REPL_PINNED_WALK misses.  A
+ * victim found within the bound changes no order, and with nothing
+ * pinned no search is cut short, so decisions do not change (the
+ * analyzer's simulation never pins).
+ */
+#define RS_REPL_PINNED_WALK	64u
 
 enum rs_repl_kind {
 	RS_REPL_LRU = 0,
@@ -91,6 +106,7 @@ struct rs_repl_stats {
 	u64 hits, misses;
 	u64 admitted, rejected, bypassed, nospace;
 	u64 evictions, ghost_hits, invalidations;
+	u64 pinned_skipped;	/* pinned nodes victim searches passed over */
 };
 
 /*
@@ -146,7 +162,7 @@ enum rs_fill_result {
 	RS_FILL_ADMIT = 0,	/* f->slot now holds the key */
 	RS_FILL_REJECT,		/* the admission filter said not yet */
 	RS_FILL_BYPASS,		/* caller asked to bypass (sequential) */
-	RS_FILL_NOSPACE,	/* every candidate victim is pinned */
+	RS_FILL_NOSPACE,	/* the candidate victims looked at are pinned */
 };
 
 struct rs_repl_fill {

@@ -108,16 +108,56 @@ static void start_copy(struct cache *c, struct copy_job *job)
 					copy_done);
 }
 
-/* Pick dirty blocks to write back (cache->lock held). */
-static void queue_writebacks(struct cache *c, struct list_head *jobs)
+/*
+ * Blocks looked at per hold of cache->lock by the scans of the block
+ * table (write-back, range drops): the lock is taken with interrupts
+ * off, and a scan of a whole large table in one hold kept them off for
+ * long enough to trigger lockup warnings.
+ */
+#define SCAN_CHUNK		4096
+
+/* Start write-back of dirty block @i (cache->lock held); false if no memory. */
+static bool queue_writeback(struct cache *c, u32 i, struct list_head *jobs)
+{
+	struct copy_job *job = kzalloc(sizeof(*job), GFP_NOWAIT);
+
+	if (!job)
+		return false;
+	job->cache = c;
+	job->cblock = i;
+	cb(c, i)->flags |= CB_WRITEBACK;
+	pin_update(c, i);
+	c->nr_writeback++;
+	list_add_tail(&job->list, jobs);
+	return true;
+}
+
+/*
+ * Pick dirty blocks to write back, looking at no more than SCAN_CHUNK
+ * blocks and *@budget in all, from where the last scan stopped
+ * (cache->lock held).  Returns true if the caller should call again
+ * (after dropping the lock): blocks are left to look at and more
+ * write-back may start.
+ */
+static bool queue_writebacks(struct cache *c, struct list_head *jobs,
+			     u32 *budget)
 {
 	u32 scanned = 0;
 
-	while (c->nr_writeback < MAX_WRITEBACKS &&
-	       scanned++ < c->geo.nr_blocks) {
+	while (c->nr_writeback < MAX_WRITEBACKS && *budget) {
 		struct cblock *b = cb(c, c->wb_cursor);
-		struct copy_job *job;
 
+		/*
+		 * Every dirty block is lost or being written back already:
+		 * none can qualify, so a scan would find nothing (this is the
+		 * common case after a fast-device failure, when the worker
+		 * runs on every completion).
+		 */
+		if (c->nr_dirty <= (u64)c->nr_lost + c->nr_writeback)
+			return false;
+		if (scanned++ == SCAN_CHUNK)
+			return true;
+		(*budget)--;
 		/*
 		 * Not while writes are in flight on it: one routed before the
 		 * write-back began is not marked CB_REDIRTY, and the copy
@@ -127,70 +167,161 @@ static void queue_writebacks(struct cache *c, struct list_head *jobs)
 		if ((b->flags & (CB_VALID | CB_DIRTY | CB_FILLING |
 				 CB_WRITEBACK | CB_LOST)) ==
 		    (CB_VALID | CB_DIRTY) && !b->writes) {
-			job = kzalloc(sizeof(*job), GFP_NOWAIT);
-			if (!job)
-				break;
-			job->cache = c;
-			job->cblock = c->wb_cursor;
-			b->flags |= CB_WRITEBACK;
-			pin_update(c, c->wb_cursor);
-			c->nr_writeback++;
-			list_add_tail(&job->list, jobs);
+			if (!queue_writeback(c, c->wb_cursor, jobs))
+				return false;
 		}
 		if (++c->wb_cursor >= c->geo.nr_blocks)
 			c->wb_cursor = 0;
 	}
+	return false;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Discards and the like: drop cached copies, then pass to the origin. */
 
-/* Drop block @i if it caches part of [@first, @last]; false if busy. */
-static bool drop_if_in_range(struct cache *c, u32 i, u64 first, u64 last)
+/*
+ * The range rule, for discards, write-zeroes and secure erases (range
+ * ops), which go to the origin and must not leave a cached copy older
+ * than the origin behind:
+ *  - a range op never drops a dirty block.  Dropping one would lose the
+ *    acknowledged data of the part of the block outside the range, and
+ *    of all of it if the op then failed on the origin.  A dirty block in
+ *    the range is written back first (a write-back job queued here), and
+ *    the op waits in c->deferred until the block is clean;
+ *  - clean copies in the range are dropped, whether the range covers
+ *    them whole or in part: the origin has all of their data, so this is
+ *    safe whatever the op's outcome on the origin;
+ *  - write-zeroes and secure erases cover their exact range, rounded
+ *    outward to blocks: a block they cover in part is written back (if
+ *    dirty) and dropped, and reads of it go to the origin;
+ *  - a discard is advisory (its range reads back undefined data), so it
+ *    is trimmed inward to the blocks it covers whole: a block it covers
+ *    in part keeps its cached copy, clean or dirty, and that copy's data
+ *    may later be written back over the discarded part of the origin;
+ *  - a block whose dirty data is lost (CB_LOST) cannot be written back:
+ *    it is dropped only if the op covers it whole, as a whole-block write
+ *    drops it; otherwise the rest of it stays lost;
+ *  - the op counts as a range write (c->range_writes) from its first
+ *    look at the range until it completes, so no promotion starts while
+ *    blocks of the range are dropped, written back, or waited for, and
+ *    none can copy origin data the op is about to change.
+ * A write racing with the op is not ordered with it (neither waited for
+ * the other): it may land in the cache after the drop, or make a block
+ * dirty again during its write-back, in which case the block is written
+ * back once more before it is dropped.
+ */
+
+/* Does the range op [@start, @end) cover the whole of origin block @o? */
+static bool covers_block(struct cache *c, sector_t start, sector_t end,
+			 u64 o)
+{
+	sector_t b_start = (sector_t)o << c->block_shift;
+	sector_t b_end = b_start + c->block_sectors;
+
+	/* The last block of an origin not a multiple of the block size. */
+	b_end = min_t(sector_t, b_end, dm_restack_volume_sectors(c->vol));
+	return start <= b_start && end >= b_end;
+}
+
+/*
+ * The origin blocks [*@first, *@end) whose copies @bio must drop (see
+ * the range rule above).
+ */
+static void range_blocks(struct cache *c, struct bio *bio, u64 *first,
+			 u64 *end)
+{
+	sector_t start = bio->bi_iter.bi_sector, stop = bio_end_sector(bio);
+
+	*first = start >> c->block_shift;
+	*end = (stop + c->block_sectors - 1) >> c->block_shift;
+	if (bio_op(bio) != REQ_OP_DISCARD)
+		return;
+	if (!covers_block(c, start, stop, *first))
+		(*first)++;
+	if (*end > *first && !covers_block(c, start, stop, *end - 1))
+		(*end)--;
+	if (*end < *first)
+		*end = *first;
+}
+
+/*
+ * Apply the range rule to block @i if it caches a block of @bio's range
+ * [@first, @end) (cache->lock held).  Returns false if the op must wait:
+ * the block is busy, or dirty (then its write-back is queued on @jobs).
+ */
+static bool drop_if_in_range(struct cache *c, u32 i, struct bio *bio,
+			     u64 first, u64 end, struct list_head *jobs)
 {
 	struct cblock *b = cb(c, i);
 
 	if (!(b->flags & (CB_VALID | CB_PROMOTING)) || b->slot == CB_NONE ||
-	    b->oblock < first || b->oblock > last)
+	    b->oblock < first || b->oblock >= end)
 		return true;
 	if (b->flags & (CB_FILLING | CB_WRITEBACK))
 		return false;	/* retried when they are done */
+	if (b->flags & CB_LOST) {
+		if (covers_block(c, bio->bi_iter.bi_sector, bio_end_sector(bio),
+				 b->oblock))
+			drop_key(c, b->oblock);
+		return true;
+	}
+	if (b->flags & CB_DIRTY) {
+		/*
+		 * Written back first; writes in flight on it must land before
+		 * (see queue_writebacks()).  Not while the worker is stopping:
+		 * quiesce() waits for the write-back in flight, and restart()
+		 * kicks the worker again.
+		 */
+		if (!b->writes && !dm_restack_worker_stopping(&c->worker) &&
+		    c->nr_writeback < MAX_WRITEBACKS)
+			queue_writeback(c, i, jobs);
+		return false;
+	}
 	/* Promotions in flight are marked stale and dropped when done. */
 	drop_key(c, b->oblock);
 	return true;
 }
 
 /*
- * Drop the cached copies of a discard's (or write-zeroes') range: by
- * looking up each block of a short range, by scanning the cache for a
- * long one.  Returns false if some block was busy; if true, @io counts
- * as a range write until it completes.
+ * Drop the cached copies of a range op's range (the range rule above):
+ * by looking up each block of a short range, by scanning the cache for a
+ * long one, SCAN_CHUNK blocks per hold of the lock.  Returns false if the
+ * op must wait (some block was busy or dirty); either way @io counts as a
+ * range write from the first call until it completes.  Process context.
  */
 static bool drop_range(struct cache *c, struct bio *bio,
-		       struct dm_restack_io *io)
+		       struct dm_restack_io *io, struct list_head *jobs)
 {
-	u64 first = bio->bi_iter.bi_sector >> c->block_shift;
-	u64 last = (bio_end_sector(bio) - 1) >> c->block_shift;
+	u64 first, end, n, k, chunk_end;
 	bool done = true;
 	unsigned long flags;
-	u64 o;
 	u32 i;
 
+	range_blocks(c, bio, &first, &end);
 	spin_lock_irqsave(&c->lock, flags);
-	if (last - first < c->geo.nr_blocks) {
-		for (o = first; o <= last; o++) {
-			i = lookup(c, o);
-			if (i != CB_NONE)
-				done &= drop_if_in_range(c, i, first, last);
-		}
-	} else {
-		for (i = 0; i < c->geo.nr_blocks; i++)
-			done &= drop_if_in_range(c, i, first, last);
-	}
-	/* Under the same lock: no promotion starts in between. */
-	if (done)
+	/* Before anything is dropped: no promotion starts in between. */
+	if (!(io->policy_data[0] & IO_RANGE_WRITE))
 		range_write_begin(c, io);
 	spin_unlock_irqrestore(&c->lock, flags);
+
+	/* Blocks of the range to look up, or the whole table to scan. */
+	n = min_t(u64, end - first, c->geo.nr_blocks);
+	for (k = 0; k < n; k = chunk_end) {
+		chunk_end = min_t(u64, k + SCAN_CHUNK, n);
+		spin_lock_irqsave(&c->lock, flags);
+		for (; k < chunk_end; k++) {
+			if (end - first < c->geo.nr_blocks) {
+				i = lookup(c, first + k);
+				if (i == CB_NONE)
+					continue;
+			} else {
+				i = k;
+			}
+			done &= drop_if_in_range(c, i, bio, first, end, jobs);
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+		cond_resched();
+	}
 	return done;
 }
 
@@ -244,9 +375,10 @@ void cache_worker(struct work_struct *work)
 	struct bio_list deferred, retry;
 	LIST_HEAD(jobs);
 	struct copy_job *job, *tmp;
-	bool commit = false;
+	bool commit = false, want_writeback, more;
 	unsigned long flags;
 	struct bio *bio;
+	u32 budget;
 
 	spin_lock_irqsave(&c->lock, flags);
 	deferred = c->deferred;
@@ -254,14 +386,24 @@ void cache_worker(struct work_struct *work)
 	retry = c->retry;
 	bio_list_init(&c->retry);
 	list_splice_init(&c->jobs_queued, &jobs);
-	if (!dm_restack_worker_stopping(&c->worker) &&
-	    (c->cleaning || writeback_due(c) || c->fast_failed))
-		queue_writebacks(c, &jobs);
+	want_writeback = !dm_restack_worker_stopping(&c->worker) &&
+			 (c->cleaning || writeback_due(c) || c->fast_failed);
 	if (!dm_restack_worker_stopping(&c->worker) && commit_due(c))
 		commit = true;
 	if (!bio_list_empty(&c->after_commit))
 		commit = true;
 	spin_unlock_irqrestore(&c->lock, flags);
+
+	/* At most one pass over the blocks per run, in chunks. */
+	budget = c->geo.nr_blocks;
+	while (want_writeback) {
+		spin_lock_irqsave(&c->lock, flags);
+		more = queue_writebacks(c, &jobs, &budget);
+		spin_unlock_irqrestore(&c->lock, flags);
+		if (!more)
+			break;
+		cond_resched();
+	}
 
 	while ((bio = bio_list_pop(&retry)))
 		resubmit_to_origin(c, bio);
@@ -277,7 +419,7 @@ void cache_worker(struct work_struct *work)
 			commit = true;
 		} else if (bio_op(bio) != REQ_OP_READ &&
 			   bio_op(bio) != REQ_OP_WRITE) {
-			if (drop_range(c, bio, io)) {
+			if (drop_range(c, bio, io, &jobs)) {
 				dm_submit_bio_remap(bio, NULL);
 			} else {
 				spin_lock_irqsave(&c->lock, flags);

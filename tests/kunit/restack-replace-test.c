@@ -129,6 +129,52 @@ static void pin_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f.victim_key, 1ULL);
 }
 
+/*
+ * Victim searches pass over at most RS_REPL_PINNED_WALK pinned nodes per
+ * list (the kernel searches with interrupts off): with every slot but one
+ * pinned, each miss passes over a bounded number of them, and the
+ * searches still reach the unpinned one after a few misses.  That one
+ * is the 328th oldest: an unbounded search passes over 327 pinned slots.
+ * (Older than S3-FIFO's small queue is at its target size: S3-FIFO takes
+ * no victim from a small queue below its target.)
+ */
+static void pinned_walk_bounded_test(struct kunit *test)
+{
+	const u32 nr = 1024, misses = 2 * nr / RS_REPL_PINNED_WALK + 8;
+	const u64 spare_key = 5 * RS_REPL_PINNED_WALK + 7;
+	u32 kind, k, spare;
+
+	for (kind = 0; kind < RS_REPL_NR_KINDS; kind++) {
+		struct rs_repl *r = repl_new(test, kind, nr, 0);
+		enum rs_fill_result res = RS_FILL_NOSPACE;
+		struct rs_repl_fill f = {};
+		u64 key, before, most = 0;
+
+		for (key = 0; key < nr; key++)
+			ref(r, key);
+		KUNIT_ASSERT_EQ(test, rs_repl_used(r), nr);
+		/* Its slot is the only candidate victim. */
+		spare = rs_repl_peek(r, spare_key);
+		for (k = 0; k < nr; k++)
+			if (k != spare)
+				rs_repl_pin(r, k, true);
+		for (k = 0; k < misses && res != RS_FILL_ADMIT; k++) {
+			before = r->stats.pinned_skipped;
+			res = rs_repl_miss(r, nr + k, false, &f);
+			most = max(most, r->stats.pinned_skipped - before);
+		}
+		/* arc searches T1 up to three times in one miss, 2q A1in twice. */
+		KUNIT_EXPECT_LE_MSG(test, most, 3ULL * RS_REPL_PINNED_WALK,
+				    "%s", rs_repl_name(kind));
+		KUNIT_EXPECT_GT_MSG(test, most, 0ULL, "%s", rs_repl_name(kind));
+		KUNIT_EXPECT_EQ_MSG(test, res, RS_FILL_ADMIT, "%s after %u misses",
+				    rs_repl_name(kind), k);
+		KUNIT_EXPECT_EQ_MSG(test, f.victim_key, spare_key, "%s",
+				    rs_repl_name(kind));
+		KUNIT_EXPECT_EQ_MSG(test, f.slot, spare, "%s", rs_repl_name(kind));
+	}
+}
+
 /* promote_hits = 2: admitted on the third miss; bypass never admits. */
 static void admission_test(struct kunit *test)
 {
@@ -224,6 +270,7 @@ static struct kunit_case replace_cases[] = {
 	KUNIT_CASE(sieve_second_chance_test),
 	KUNIT_CASE(s3fifo_scan_resistance_test),
 	KUNIT_CASE(pin_test),
+	KUNIT_CASE(pinned_walk_bounded_test),
 	KUNIT_CASE(admission_test),
 	KUNIT_CASE(invalidate_restore_test),
 	KUNIT_CASE(touch_equals_hit_test),
